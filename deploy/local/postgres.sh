@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs a PostgreSQL 15 server from the machine's server binaries, for the app host and the tests when no
+# container runtime answers. Usage: postgres.sh DATA_DIR PORT. Loopback only; the data survives restarts.
+set -euo pipefail
+data="$1"
+port="$2"
+bin="${ORASERV_PG_BIN:-/usr/lib/postgresql/15/bin}"
+mkdir -p "$data"
+data="$(cd "$data" && pwd)"
+
+# PostgreSQL refuses to run as root: run it as the postgres user, which owns the data folder.
+as_pg=()
+if [ "$(id -u)" = 0 ]; then
+  chown postgres:postgres "$data"
+  chmod 700 "$data"
+  as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+fi
+
+if [ ! -s "$data/PG_VERSION" ]; then
+  "${as_pg[@]}" "$bin/initdb" -D "$data" -U oraserv --auth-local=trust --auth-host=trust -E UTF8 --locale=C.UTF-8 >"$data/../initdb-$port.log" 2>&1 \
+    || { cat "$data/../initdb-$port.log" >&2; exit 1; }
+fi
+
+exec "${as_pg[@]}" "$bin/postgres" -D "$data" -p "$port" -c listen_addresses=127.0.0.1 -c unix_socket_directories="$data" \
+  -c max_connections=300 -c shared_buffers=128MB -c fsync=on -c log_min_messages=warning

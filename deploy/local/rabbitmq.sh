@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs a RabbitMQ node from Debian's rabbitmq-server package, for the app host and the tests when no container
+# runtime answers. Usage: rabbitmq.sh DATA_DIR AMQP_PORT (AMQP_PORT+1 is its Erlang distribution port). Loopback only; the data survives restarts.
+set -euo pipefail
+data="$1"
+port="$2"
+mkdir -p "$data/home" "$data/mnesia" "$data/log"
+data="$(cd "$data" && pwd)"
+# rabbitmq writes .erlang.cookie into HOME; a missing or read-only HOME makes the node die silently.
+export HOME="$data/home"
+export RABBITMQ_NODENAME="oraserv$port@localhost"
+export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+export RABBITMQ_NODE_PORT="$port"
+export RABBITMQ_DIST_PORT="$((port + 1))"
+export RABBITMQ_MNESIA_BASE="$data/mnesia"
+export RABBITMQ_LOG_BASE="$data/log"
+export RABBITMQ_ENABLED_PLUGINS_FILE="$data/enabled_plugins"
+export RABBITMQ_CONFIG_FILE="$data/rabbitmq.conf"
+export ERL_EPMD_ADDRESS=127.0.0.1
+export ERL_CRASH_DUMP="$data/log/erl_crash.dump"
+[ -f "$RABBITMQ_ENABLED_PLUGINS_FILE" ] || echo '[].' > "$RABBITMQ_ENABLED_PLUGINS_FILE"
+[ -f "$data/rabbitmq.conf" ] || printf 'loopback_users = none\nlog.console = true\nlog.console.level = warning\nlog.file = false\n' > "$data/rabbitmq.conf"
+server=/usr/lib/rabbitmq/bin/rabbitmq-server
+[ -x "$server" ] || server="$(command -v rabbitmq-server)"
+exec "$server"

@@ -1,0 +1,89 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OraServ.Contracts;
+
+namespace OraServ.Messaging;
+
+public static class MessagingExtensions
+{
+    /// <summary>Retry schedule applied to every consumer endpoint before a message goes to its _error queue.</summary>
+    public static readonly TimeSpan[] RetryIntervals =
+        [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)];
+
+    /// <summary>
+    /// The service's DbContext on PostgreSQL with the outbox signal, MassTransit on RabbitMQ (connection string
+    /// "messaging"), the consumers of <paramref name="configure"/>, and the outbox relay for the context.
+    /// </summary>
+    public static IHostApplicationBuilder AddOraServDataAndMessaging<TContext>(
+        this IHostApplicationBuilder builder,
+        string databaseName,
+        Action<IBusRegistrationConfigurator>? configure = null)
+        where TContext : DbContext, IMessagingDbContext
+    {
+        var connectionString = builder.Configuration.GetConnectionString(databaseName)
+            ?? throw new InvalidOperationException($"Connection string '{databaseName}' is missing.");
+
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<OraServ.ServiceDefaults.TenantContext>();
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<OutboxSignalInterceptor>();
+        builder.Services.AddSingleton<OutboxTransactionInterceptor>();
+        builder.Services.AddDbContext<TContext>((sp, options) => options
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
+            .AddInterceptors(sp.GetRequiredService<OutboxSignalInterceptor>(), sp.GetRequiredService<OutboxTransactionInterceptor>()));
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>(databaseName);
+
+        if (builder.Configuration.GetValue<bool>("Migrate:Only"))
+        {
+            return builder;
+        }
+
+        builder.Services.AddOraServBus(builder.Configuration, configure);
+        builder.Services.AddHostedService<OutboxRelay<TContext>>();
+        return builder;
+    }
+
+    public static IServiceCollection AddOraServBus(this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator>? configure = null)
+    {
+        var amqp = configuration.GetConnectionString(ResourceNames.Messaging)
+            ?? throw new InvalidOperationException($"Connection string '{ResourceNames.Messaging}' is missing.");
+
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configure?.Invoke(bus);
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            {
+                endpoint.UseMessageRetry(retry => retry.Intervals(RetryIntervals));
+            });
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                var uri = new Uri(amqp);
+                var user = Uri.UnescapeDataString(uri.UserInfo.Split(':')[0]);
+                var password = uri.UserInfo.Contains(':') ? Uri.UnescapeDataString(uri.UserInfo.Split(':', 2)[1]) : "";
+                cfg.Host(uri.Host, (ushort)(uri.IsDefaultPort ? 5672 : uri.Port), uri.AbsolutePath.Trim('/') is { Length: > 0 } vhost ? vhost : "/", h =>
+                {
+                    h.Username(string.IsNullOrEmpty(user) ? "guest" : user);
+                    h.Password(string.IsNullOrEmpty(password) ? "guest" : password);
+                    h.PublisherConfirmation = true;
+                });
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        return services;
+    }
+}
+
+/// <summary>Ready only while the service's database answers.</summary>
+internal sealed class DatabaseHealthCheck<TContext>(TContext db) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+    where TContext : DbContext
+{
+    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await db.Database.CanConnectAsync(cancellationToken)
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("The database does not answer.");
+}

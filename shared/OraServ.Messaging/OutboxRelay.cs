@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace OraServ.Messaging;
+
+/// <summary>Wakes the relay as soon as a unit of work with events commits, so events do not wait for the next poll.</summary>
+public sealed class OutboxSignal
+{
+    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public void Pulse() => _signal.Writer.TryWrite(true);
+
+    /// <summary>Waits for a pulse or the timeout, whichever comes first.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await _signal.Reader.WaitToReadAsync(timer.Token);
+            _signal.Reader.TryRead(out _);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
+
+internal sealed class OutboxSignalInterceptor(OutboxSignal signal) : SaveChangesInterceptor
+{
+    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        signal.Pulse();
+        return ValueTask.FromResult(result);
+    }
+}
+
+internal sealed class OutboxTransactionInterceptor(OutboxSignal signal) : DbTransactionInterceptor
+{
+    public override Task TransactionCommittedAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        signal.Pulse();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Publishes outbox rows to the broker with publisher confirms, oldest first. A row is marked dispatched only after
+/// the broker confirmed it; a failure leaves it for the next round, with back-off, for as long as it takes.
+/// Rows are claimed with FOR UPDATE SKIP LOCKED, so several instances of a service share the work without publishing a row twice.
+/// </summary>
+public sealed class OutboxRelay<TContext>(
+    IServiceScopeFactory scopes,
+    IBus bus,
+    OutboxSignal signal,
+    TimeProvider time,
+    ILogger<OutboxRelay<TContext>> logger) : BackgroundService
+    where TContext : DbContext, IMessagingDbContext
+{
+    private static readonly ActivitySource Source = new("OraServ.Messaging");
+    private static readonly Meter Meter = new("OraServ.Messaging");
+    private static readonly Counter<long> Published = Meter.CreateCounter<long>("oraserv.outbox.published");
+    private const int BatchSize = 100;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int sent;
+            try
+            {
+                sent = await DispatchBatchAsync(stoppingToken);
+                failures = 0;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
+                logger.LogWarning(ex, "Outbox relay round failed ({Failures} in a row); retrying in {Delay}", failures, delay);
+                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+            if (sent < BatchSize)
+            {
+                await signal.WaitAsync(PollInterval, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Publishes one batch; returns how many rows were published.</summary>
+    public async Task<int> DispatchBatchAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var batch = await db.OutboxMessages
+            .FromSqlRaw($"SELECT * FROM {MessagingModelExtensions.OutboxTable} WHERE dispatched_at IS NULL ORDER BY id LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")
+            .IgnoreQueryFilters()
+            .ToListAsync(ct);
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        var sent = 0;
+        Exception? failure = null;
+        foreach (var row in batch)
+        {
+            try
+            {
+                await PublishAsync(row, ct);
+                row.DispatchedAt = time.GetUtcNow();
+                sent++;
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                row.Attempts++;
+                row.LastError = ex.Message.Length > 2000 ? ex.Message[..2000] : ex.Message;
+                failure = ex;
+                break; // the broker is probably away; keep order and try again after back-off
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        Published.Add(sent);
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("Publishing from the outbox failed.", failure);
+        }
+        return sent;
+    }
+
+    private async Task PublishAsync(OutboxMessage row, CancellationToken ct)
+    {
+        var message = row.ToEvent();
+        ActivityContext.TryParse(row.TraceParent, null, out var parent);
+        using var activity = Source.StartActivity("outbox relay " + message.GetType().Name, ActivityKind.Producer, parent);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(PublishTimeout);
+        await bus.Publish(message, message.GetType(), context =>
+        {
+            context.MessageId = row.Id;
+            context.Durable = true;
+        }, timeout.Token);
+    }
+}
