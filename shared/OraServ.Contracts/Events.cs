@@ -32,8 +32,14 @@ public sealed record InvoiceIssued : IntegrationEvent
     public required string BusinessName { get; init; }
     /// <summary>Who pays.</summary>
     public required ClientContact Client { get; init; }
+    /// <summary>The invoice lines as issued.</summary>
+    public required IReadOnlyList<InvoiceLineSnapshot> Lines { get; init; }
     /// <summary>ISO 4217 currency.</summary>
     public required string Currency { get; init; }
+    /// <summary>Sum of the lines before tax.</summary>
+    public required decimal Subtotal { get; init; }
+    /// <summary>Tax.</summary>
+    public required decimal Tax { get; init; }
     /// <summary>Total of the invoice.</summary>
     public required decimal Total { get; init; }
     /// <summary>What is left to pay.</summary>
@@ -46,6 +52,36 @@ public sealed record InvoiceIssued : IntegrationEvent
     public required string PayToken { get; init; }
     /// <summary>The absolute pay page URL.</summary>
     public required string PayUrl { get; init; }
+}
+
+/// <summary>One line of an issued invoice.</summary>
+public sealed record InvoiceLineSnapshot
+{
+    /// <summary>labor, material, service or fee.</summary>
+    public required string Kind { get; init; }
+    /// <summary>What is billed.</summary>
+    public required string Description { get; init; }
+    /// <summary>Hours or quantity.</summary>
+    public required decimal Quantity { get; init; }
+    /// <summary>Rate or unit price.</summary>
+    public required decimal UnitPrice { get; init; }
+    /// <summary>Quantity x unit price, rounded to the currency's minor unit.</summary>
+    public required decimal Amount { get; init; }
+}
+
+/// <summary>A payment was applied to or taken back from an open invoice (partial payments included).</summary>
+public sealed record InvoiceBalanceChanged : IntegrationEvent
+{
+    /// <summary>The invoice.</summary>
+    public required Guid InvoiceId { get; init; }
+    /// <summary>Paid so far.</summary>
+    public required decimal AmountPaid { get; init; }
+    /// <summary>Left to pay.</summary>
+    public required decimal AmountDue { get; init; }
+    /// <summary>ISO 4217 currency.</summary>
+    public required string Currency { get; init; }
+    /// <summary>open, paid (a refund can reopen a paid invoice).</summary>
+    public required string Status { get; init; }
 }
 
 /// <summary>An invoice was paid in full.</summary>

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using OraServ.Contracts;
 
@@ -26,6 +27,7 @@ public static class MessagingExtensions
         var connectionString = builder.Configuration.GetConnectionString(databaseName)
             ?? throw new InvalidOperationException($"Connection string '{databaseName}' is missing.");
 
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<OraServ.ServiceDefaults.TenantContext>();
         builder.Services.AddSingleton<OutboxSignal>();

@@ -1,0 +1,21 @@
+namespace OraServ.Testing;
+
+public static class RepositoryPaths
+{
+    /// <summary>The checkout's root: the folder that holds OraServ.sln.</summary>
+    public static string Root { get; } = FindRoot();
+
+    public static string Scripts => Path.Combine(Root, "deploy", "local");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "OraServ.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("OraServ.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace OraServ.Testing;
+
+/// <summary>A server started from one of the deploy/local scripts, on loopback, with its data in a throwaway folder.</summary>
+public abstract class ServerProcess : IAsyncDisposable
+{
+    private Process? _process;
+    private readonly string _script;
+
+    protected ServerProcess(string script, string dataDirectory, int port)
+    {
+        _script = script;
+        DataDirectory = dataDirectory;
+        Port = port;
+    }
+
+    public string DataDirectory { get; }
+    public int Port { get; }
+    public bool IsRunning => _process is { HasExited: false };
+
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        var info = new ProcessStartInfo("bash", [Path.Combine(RepositoryPaths.Scripts, _script), DataDirectory, Port.ToString()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        _process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {_script}.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await IsReadyAsync(ct))
+        {
+            if (_process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"{_script} on port {Port} did not become ready (exit code {(_process.HasExited ? _process.ExitCode : -1)}).");
+            }
+            await Task.Delay(200, ct);
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is null || _process.HasExited)
+        {
+            return;
+        }
+        await StopGracefullyAsync(_process);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    protected abstract Task<bool> IsReadyAsync(CancellationToken ct);
+
+    protected virtual async Task StopGracefullyAsync(Process process)
+    {
+        using var kill = Process.Start("kill", ["-INT", process.Id.ToString()]);
+        await kill!.WaitForExitAsync();
+    }
+
+    protected static async Task<bool> PortAnswersAsync(int port, CancellationToken ct)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port, ct);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>A loopback port that is free now, and whose next <paramref name="span"/> - 1 ports are free too.</summary>
+    public static int FreePort(int span = 1)
+    {
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            if (port + span < 65535 && Enumerable.Range(port + 1, span - 1).All(IsFree))
+            {
+                return port;
+            }
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A folder every user can traverse (PostgreSQL runs as the postgres user when the tests run as root).</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public static string NewDataRoot()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "oraserv-tests", Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(root);
+        const UnixFileMode open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+            UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(root, open);
+        File.SetUnixFileMode(Path.GetDirectoryName(root)!, open);
+        return root;
+    }
+}
+
+public sealed class LocalPostgres(string dataDirectory, int port) : ServerProcess("postgres.sh", dataDirectory, port)
+{
+    public string ConnectionString(string database) =>
+        $"Host=127.0.0.1;Port={Port};Username=oraserv;Database={database};Maximum Pool Size=40";
+
+    protected override async Task<bool> IsReadyAsync(CancellationToken ct)
+    {
+        if (!await PortAnswersAsync(Port, ct))
+        {
+            return false;
+        }
+        try
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(ConnectionString("postgres"));
+            await connection.OpenAsync(ct);
+            return true;
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            return false;
+        }
+    }
+}
+
+public sealed class LocalRabbitMq(string dataDirectory, int port) : ServerProcess("rabbitmq.sh", dataDirectory, port)
+{
+    public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{Port}/";
+
+    protected override async Task<bool> IsReadyAsync(CancellationToken ct)
+    {
+        if (!await PortAnswersAsync(Port, ct))
+        {
+            return false;
+        }
+        try
+        {
+            await using var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(ConnectionString) }.CreateConnectionAsync(ct);
+            return connection.IsOpen;
+        }
+        catch (RabbitMQ.Client.Exceptions.BrokerUnreachableException)
+        {
+            return false;
+        }
+    }
+
+    protected override async Task StopGracefullyAsync(Process process)
+    {
+        // The node runs under a shell wrapper; rabbitmqctl stops the Erlang node itself.
+        var info = new ProcessStartInfo("rabbitmqctl", ["-n", $"oraserv{Port}@localhost", "stop"]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.Environment["HOME"] = Path.Combine(DataDirectory, "home");
+        var ctl = File.Exists("/usr/lib/rabbitmq/bin/rabbitmqctl") ? "/usr/lib/rabbitmq/bin/rabbitmqctl" : "rabbitmqctl";
+        info.FileName = ctl;
+        using var stop = Process.Start(info)!;
+        await stop.WaitForExitAsync();
+    }
+}
