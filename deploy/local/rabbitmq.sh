@@ -16,6 +16,8 @@ export RABBITMQ_MNESIA_BASE="$data/mnesia"
 export RABBITMQ_LOG_BASE="$data/log"
 export RABBITMQ_ENABLED_PLUGINS_FILE="$data/enabled_plugins"
 export RABBITMQ_CONFIG_FILE="$data/rabbitmq.conf"
+# Makes the wrapper exec the Erlang VM, so a SIGTERM from the app host or a test reaches the node itself.
+export RUNNING_UNDER_SYSTEMD=true
 export ERL_EPMD_ADDRESS=127.0.0.1
 export ERL_CRASH_DUMP="$data/log/erl_crash.dump"
 [ -f "$RABBITMQ_ENABLED_PLUGINS_FILE" ] || echo '[].' > "$RABBITMQ_ENABLED_PLUGINS_FILE"

@@ -65,9 +65,12 @@ public abstract class ServerProcess : IAsyncDisposable
 
     protected abstract Task<bool> IsReadyAsync(CancellationToken ct);
 
-    protected virtual async Task StopGracefullyAsync(Process process)
+    /// <summary>The signal that shuts the server down cleanly (PostgreSQL: INT, a fast shutdown).</summary>
+    protected virtual string StopSignal => "INT";
+
+    private async Task StopGracefullyAsync(Process process)
     {
-        using var kill = Process.Start("kill", ["-INT", process.Id.ToString()]);
+        using var kill = Process.Start("kill", ["-" + StopSignal, process.Id.ToString()]);
         await kill!.WaitForExitAsync();
     }
 
@@ -180,14 +183,5 @@ public sealed class LocalRabbitMq(string dataDirectory, int port) : ServerProces
         }
     }
 
-    protected override async Task StopGracefullyAsync(Process process)
-    {
-        // The node runs under a shell wrapper; rabbitmqctl stops the Erlang node itself.
-        var info = new ProcessStartInfo("rabbitmqctl", ["-n", $"oraserv{Port}@localhost", "stop"]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.Environment["HOME"] = Path.Combine(DataDirectory, "home");
-        var ctl = File.Exists("/usr/lib/rabbitmq/bin/rabbitmqctl") ? "/usr/lib/rabbitmq/bin/rabbitmqctl" : "rabbitmqctl";
-        info.FileName = ctl;
-        using var stop = Process.Start(info)!;
-        await stop.WaitForExitAsync();
-    }
+    protected override string StopSignal => "TERM";
 }

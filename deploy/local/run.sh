@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs all of OraServ locally: PostgreSQL, RabbitMQ, the five services, the gateway and the Aspire dashboard.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash deploy/local/setup.sh
+dotnet build OraServ.AppHost/OraServ.AppHost.csproj -nologo -v q
+echo "Gateway (SPA, API, webhooks): http://127.0.0.1:8080   Aspire dashboard: see the login URL below"
+exec dotnet run --project OraServ.AppHost/OraServ.AppHost.csproj --no-build --launch-profile http

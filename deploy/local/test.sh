@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real servers: one throwaway PostgreSQL and one RabbitMQ for the run
+# (on free loopback ports, data in a temp folder, stopped at the end), shared by every test project.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash deploy/local/setup.sh
+
+free_port() {
+  local port
+  while true; do
+    port=$(( (RANDOM % 20000) + 30000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && ! (exec 3<>"/dev/tcp/127.0.0.1/$((port + 1))") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+}
+
+root="$(mktemp -d /tmp/oraserv-test-XXXXXX)"
+chmod 755 "$root"
+pg_port="$(free_port)"
+mq_port="$(free_port)"
+pg_pid=""
+mq_pid=""
+cleanup() {
+  # PostgreSQL: SIGINT is a fast shutdown. RabbitMQ: the Erlang VM stops cleanly on SIGTERM.
+  [ -n "$pg_pid" ] && kill -INT "$pg_pid" 2>/dev/null || true
+  [ -n "$mq_pid" ] && kill -TERM "$mq_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$root"
+}
+trap cleanup EXIT
+
+bash deploy/local/postgres.sh "$root/postgres" "$pg_port" >"$root/postgres.log" 2>&1 &
+pg_pid=$!
+bash deploy/local/rabbitmq.sh "$root/rabbitmq" "$mq_port" >"$root/rabbitmq.log" 2>&1 &
+mq_pid=$!
+
+dotnet build OraServ.sln -nologo -v q
+
+for _ in $(seq 1 120); do
+  /usr/lib/postgresql/15/bin/pg_isready -q -h 127.0.0.1 -p "$pg_port" && (exec 3<>"/dev/tcp/127.0.0.1/$mq_port") 2>/dev/null && break
+  sleep 0.5
+done
+export ORASERV_TEST_POSTGRES_PORT="$pg_port" ORASERV_TEST_RABBITMQ_PORT="$mq_port"
+
+status=0
+dotnet test OraServ.sln --no-build -nologo 2>&1 | tee "$root/test.log" || status=$?
+passed=$(grep -Eo 'Passed: +[0-9]+' "$root/test.log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$root/test.log" | awk '{s+=$2} END {print s+0}')
+echo "Tests: $passed passed, $failed failed"
+exit "$status"
