@@ -1,7 +1,8 @@
-using MassTransit;
+using Microsoft.Extensions.Options;
 using OraServ.Contracts;
 using OraServ.Messaging;
 using OraServ.ServiceDefaults;
+using Stripe;
 
 namespace OraServ.Payments;
 
@@ -12,8 +13,28 @@ public static class PaymentsExtensions
         builder.AddOraServApi();
         builder.AddOraServDataAndMessaging<PaymentsDbContext>(ResourceNames.PaymentsDb, bus =>
         {
-            bus.AddConsumers(typeof(PaymentsExtensions).Assembly);
+            bus.AddConsumer<InvoiceIssuedConsumer>();
+            bus.AddConsumer<InvoiceBalanceChangedConsumer>();
+            bus.AddConsumer<InvoicePaidConsumer>();
+            bus.AddConsumer<InvoiceVoidedConsumer>();
         });
+
+        builder.Services.AddOptions<StripeSettings>().BindConfiguration(StripeSettings.Section)
+            .Validate(s => { s.Validate(); return true; }).ValidateOnStart();
+        builder.Services.AddOptions<PaymentsSettings>().BindConfiguration(PaymentsSettings.Section);
+        builder.Services.AddSingleton<IStripeClient>(sp => sp.GetRequiredService<IOptions<StripeSettings>>().Value.CreateClient());
+
+        builder.Services.AddScoped<StripeConnect>();
+        builder.Services.AddScoped<PayIntents>();
+        builder.Services.AddScoped<PaymentSettlement>();
+        builder.Services.AddScoped<StripeWebhookIngest>();
+        builder.Services.AddScoped<StripeEventHandler>();
+        builder.Services.AddSingleton<StripeEventSignal>();
+        if (!builder.Configuration.GetValue<bool>("Migrate:Only"))
+        {
+            builder.Services.AddHostedService<StripeEventProcessor>();
+            builder.Services.AddHostedService<Reconciliation>();
+        }
         return builder;
     }
 }

@@ -1,0 +1,85 @@
+using Microsoft.EntityFrameworkCore;
+using OraServ.Contracts;
+using OraServ.Messaging;
+
+namespace OraServ.Payments;
+
+// Invoicing's events may arrive in any order (redelivery, retries); each consumer finds or starts the row and
+// applies only what is newer, so the pay page ends in the same state whatever the order.
+
+public sealed class InvoiceIssuedConsumer(PaymentsDbContext db, IServiceProvider services) : InboxConsumer<InvoiceIssued, PaymentsDbContext>(db, services)
+{
+    protected override async Task HandleAsync(InvoiceIssued message, CancellationToken ct)
+    {
+        var invoice = await Db.PayableInvoices.FindOrStartAsync(message.InvoiceId, message.TenantId, ct);
+        invoice.PayToken = message.PayToken;
+        invoice.BusinessName = message.BusinessName;
+        invoice.Number = message.Number;
+        invoice.Currency = message.Currency;
+        invoice.DueDate = message.DueDate;
+        invoice.Lines = message.Lines.Select(l => new PayableLine
+        {
+            Kind = l.Kind, Description = l.Description, Quantity = l.Quantity, UnitPrice = l.UnitPrice, Amount = l.Amount,
+        }).ToList();
+        if (message.OccurredAt >= invoice.BalanceAsOf)
+        {
+            invoice.AmountDue = message.AmountDue;
+            invoice.BalanceAsOf = message.OccurredAt;
+        }
+    }
+}
+
+public sealed class InvoiceBalanceChangedConsumer(PaymentsDbContext db, IServiceProvider services) : InboxConsumer<InvoiceBalanceChanged, PaymentsDbContext>(db, services)
+{
+    protected override async Task HandleAsync(InvoiceBalanceChanged message, CancellationToken ct)
+    {
+        var invoice = await Db.PayableInvoices.FindOrStartAsync(message.InvoiceId, message.TenantId, ct);
+        if (message.OccurredAt < invoice.BalanceAsOf || invoice.Status == InvoiceStatus.Void)
+        {
+            return;
+        }
+        invoice.AmountDue = message.AmountDue;
+        invoice.Currency = message.Currency;
+        invoice.Status = message.Status == InvoiceStatus.Paid ? InvoiceStatus.Paid : InvoiceStatus.Open;
+        invoice.BalanceAsOf = message.OccurredAt;
+    }
+}
+
+public sealed class InvoicePaidConsumer(PaymentsDbContext db, IServiceProvider services) : InboxConsumer<InvoicePaid, PaymentsDbContext>(db, services)
+{
+    protected override async Task HandleAsync(InvoicePaid message, CancellationToken ct)
+    {
+        var invoice = await Db.PayableInvoices.FindOrStartAsync(message.InvoiceId, message.TenantId, ct);
+        if (message.OccurredAt < invoice.BalanceAsOf || invoice.Status == InvoiceStatus.Void)
+        {
+            return;
+        }
+        invoice.Status = InvoiceStatus.Paid;
+        invoice.AmountDue = 0;
+        invoice.BalanceAsOf = message.OccurredAt;
+    }
+}
+
+public sealed class InvoiceVoidedConsumer(PaymentsDbContext db, IServiceProvider services) : InboxConsumer<InvoiceVoided, PaymentsDbContext>(db, services)
+{
+    protected override async Task HandleAsync(InvoiceVoided message, CancellationToken ct)
+    {
+        var invoice = await Db.PayableInvoices.FindOrStartAsync(message.InvoiceId, message.TenantId, ct);
+        invoice.Status = InvoiceStatus.Void;
+        invoice.AmountDue = 0;
+    }
+}
+
+internal static class PayableInvoiceExtensions
+{
+    public static async Task<PayableInvoice> FindOrStartAsync(this DbSet<PayableInvoice> invoices, Guid id, Guid tenantId, CancellationToken ct)
+    {
+        var invoice = await invoices.SingleOrDefaultAsync(i => i.Id == id, ct);
+        if (invoice is null)
+        {
+            invoice = new PayableInvoice { Id = id, TenantId = tenantId };
+            invoices.Add(invoice);
+        }
+        return invoice;
+    }
+}

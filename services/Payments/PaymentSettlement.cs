@@ -1,0 +1,191 @@
+using Microsoft.EntityFrameworkCore;
+using OraServ.Contracts;
+using OraServ.Messaging;
+using Stripe;
+
+namespace OraServ.Payments;
+
+/// <summary>
+/// Turns Stripe's view of a payment into OraServ's: one Payment per PaymentIntent, one PaymentRefunded per refund.
+/// Webhook processing and reconciliation both come here, so whichever learns first settles and the other finds it done.
+/// </summary>
+public sealed class PaymentSettlement(PaymentsDbContext db, IStripeClient stripe, TimeProvider time, ILogger<PaymentSettlement> logger)
+{
+    public async Task<string> SucceededAsync(string intentId, string? chargeId, long amountMinor, string currency,
+        IDictionary<string, string>? metadata, DateTimeOffset paidAt, CancellationToken ct)
+    {
+        var record = await db.PaymentIntents.SingleOrDefaultAsync(p => p.StripePaymentIntentId == intentId, ct);
+        if (record is not null)
+        {
+            record.Status = "succeeded";
+            record.UpdatedAt = time.GetUtcNow();
+        }
+        if (await db.Payments.AnyAsync(p => p.StripePaymentIntentId == intentId, ct) ||
+            db.Payments.Local.Any(p => p.StripePaymentIntentId == intentId))
+        {
+            return "already settled";
+        }
+        if ((record?.InvoiceId ?? InvoiceIdFrom(metadata)) is not { } invoiceId)
+        {
+            logger.LogWarning("Payment intent {IntentId} has no invoice; not applied", intentId);
+            return "ignored: no invoice";
+        }
+
+        var code = currency.ToUpperInvariant();
+        var payment = new Payment
+        {
+            TenantId = db.CurrentTenantId(),
+            InvoiceId = invoiceId,
+            StripePaymentIntentId = intentId,
+            StripeChargeId = chargeId,
+            Amount = Money.FromMinorUnits(amountMinor, code),
+            Currency = code,
+            Method = "card",
+            PaidAt = paidAt,
+        };
+        db.Payments.Add(payment);
+        db.Publish(new PaymentSucceeded
+        {
+            TenantId = payment.TenantId,
+            PaymentId = intentId,
+            InvoiceId = invoiceId,
+            Amount = payment.Amount,
+            Currency = code,
+            Method = payment.Method,
+            PaidAt = paidAt,
+        });
+        return "payment recorded";
+    }
+
+    public async Task<string> FailedAsync(PaymentIntent intent, CancellationToken ct)
+    {
+        // A failure that arrives after the success (redelivery, out of order) changes nothing.
+        if (await db.Payments.AnyAsync(p => p.StripePaymentIntentId == intent.Id, ct))
+        {
+            return "ignored: already paid";
+        }
+        var record = await db.PaymentIntents.SingleOrDefaultAsync(p => p.StripePaymentIntentId == intent.Id, ct);
+        if ((record?.InvoiceId ?? InvoiceIdFrom(intent.Metadata)) is not { } invoiceId)
+        {
+            return "ignored: no invoice";
+        }
+        if (record is not null && !record.Resolved)
+        {
+            record.Status = intent.Status;
+            record.UpdatedAt = time.GetUtcNow();
+        }
+        var code = intent.Currency.ToUpperInvariant();
+        db.Publish(new PaymentFailed
+        {
+            TenantId = db.CurrentTenantId(),
+            PaymentId = intent.Id,
+            InvoiceId = invoiceId,
+            Amount = Money.FromMinorUnits(intent.Amount, code),
+            Currency = code,
+            Reason = intent.LastPaymentError?.Message,
+        });
+        return "failure published";
+    }
+
+    /// <summary>
+    /// charge.refunded carries the charge, not the refund: the refunds are read from Stripe, and each one not yet
+    /// published is published once. If the success event has not arrived yet, the charge settles the payment first.
+    /// </summary>
+    public async Task<string> RefundedAsync(string accountId, Charge charge, DateTimeOffset occurredAt, CancellationToken ct)
+    {
+        if (charge.PaymentIntentId is not { } intentId)
+        {
+            return "ignored: charge without payment intent";
+        }
+        await SucceededAsync(intentId, charge.Id, charge.AmountCaptured, charge.Currency, charge.Metadata, occurredAt, ct);
+        var payment = db.Payments.Local.SingleOrDefault(p => p.StripePaymentIntentId == intentId)
+            ?? await db.Payments.SingleOrDefaultAsync(p => p.StripePaymentIntentId == intentId, ct);
+        if (payment is null)
+        {
+            return "ignored: no invoice";
+        }
+
+        var code = charge.Currency.ToUpperInvariant();
+        var refunded = Money.FromMinorUnits(charge.AmountRefunded, code);
+        payment.AmountRefunded = Math.Max(payment.AmountRefunded, refunded);
+        var stripeRefunds = await new RefundService(stripe).ListAsync(
+            new RefundListOptions { Charge = charge.Id, Limit = 100 }, new RequestOptions { StripeAccount = accountId }, ct);
+        var known = await db.Refunds.Where(r => r.StripePaymentIntentId == intentId).ToDictionaryAsync(r => r.StripeRefundId, ct);
+        var published = 0;
+        foreach (var stripeRefund in stripeRefunds.Data.Where(r => r.Status == "succeeded"))
+        {
+            if (!known.TryGetValue(stripeRefund.Id, out var refund))
+            {
+                refund = new Refund
+                {
+                    TenantId = payment.TenantId,
+                    InvoiceId = payment.InvoiceId,
+                    StripeRefundId = stripeRefund.Id,
+                    StripePaymentIntentId = intentId,
+                    Amount = Money.FromMinorUnits(stripeRefund.Amount, code),
+                    Currency = code,
+                    Status = stripeRefund.Status,
+                    CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(stripeRefund.Created, DateTimeKind.Utc)),
+                };
+                db.Refunds.Add(refund);
+            }
+            if (refund.SettledAt is not null)
+            {
+                continue;
+            }
+            refund.Status = stripeRefund.Status;
+            refund.SettledAt = time.GetUtcNow();
+            db.Publish(new PaymentRefunded
+            {
+                TenantId = payment.TenantId,
+                RefundId = stripeRefund.Id,
+                PaymentId = intentId,
+                InvoiceId = payment.InvoiceId,
+                Amount = refund.Amount,
+                Currency = code,
+            });
+            published++;
+        }
+        return $"{published} refund(s) published";
+    }
+
+    public async Task<string> DisputedAsync(Stripe.Dispute dispute, DateTimeOffset occurredAt, CancellationToken ct)
+    {
+        if (await db.Disputes.AnyAsync(d => d.StripeDisputeId == dispute.Id, ct))
+        {
+            return "already recorded";
+        }
+        var payment = dispute.PaymentIntentId is { } intentId
+            ? await db.Payments.SingleOrDefaultAsync(p => p.StripePaymentIntentId == intentId, ct)
+            : await db.Payments.SingleOrDefaultAsync(p => p.StripeChargeId == dispute.ChargeId, ct);
+        if (payment is null)
+        {
+            // The payment is not known yet; fail so the event is retried after the success has been processed.
+            throw new InvalidOperationException($"Dispute {dispute.Id} is for a payment not recorded yet.");
+        }
+        payment.Disputed = true;
+        var code = dispute.Currency.ToUpperInvariant();
+        db.Disputes.Add(new Dispute
+        {
+            TenantId = payment.TenantId,
+            InvoiceId = payment.InvoiceId,
+            StripeDisputeId = dispute.Id,
+            StripeChargeId = dispute.ChargeId,
+            StripePaymentIntentId = dispute.PaymentIntentId,
+            Amount = Money.FromMinorUnits(dispute.Amount, code),
+            Currency = code,
+            Reason = dispute.Reason,
+            Status = dispute.Status,
+            CreatedAt = occurredAt,
+        });
+        if (await db.PayableInvoices.SingleOrDefaultAsync(i => i.Id == payment.InvoiceId, ct) is { } invoice)
+        {
+            invoice.Disputed = true;
+        }
+        logger.LogWarning("Payment {IntentId} of invoice {InvoiceId} is disputed ({Reason})", payment.StripePaymentIntentId, payment.InvoiceId, dispute.Reason);
+        return "dispute recorded";
+    }
+
+    private static Guid? InvoiceIdFrom(IDictionary<string, string>? metadata) =>
+        metadata is not null && metadata.TryGetValue("invoice_id", out var text) && Guid.TryParse(text, out var id) ? id : null;
+}

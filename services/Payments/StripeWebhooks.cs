@@ -1,0 +1,101 @@
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Stripe;
+
+namespace OraServ.Payments;
+
+/// <summary>
+/// Receives Stripe's webhooks: verifies the signature with Stripe.net's EventUtility against each configured secret,
+/// stores the event once by its id and answers at once. Processing happens later, from the stored log.
+/// </summary>
+public sealed class StripeWebhookIngest(
+    PaymentsDbContext db,
+    IOptions<StripeSettings> settings,
+    StripeEventSignal signal,
+    TimeProvider time,
+    ILogger<StripeWebhookIngest> logger)
+{
+    private const int MaxBodyBytes = 512 * 1024;
+
+    public enum Outcome { Stored, Duplicate, Rejected }
+
+    public async Task<Outcome> ReceiveAsync(HttpRequest request, CancellationToken ct)
+    {
+        var header = request.Headers["Stripe-Signature"].ToString();
+        if (header.Length == 0 || request.ContentLength > MaxBodyBytes)
+        {
+            logger.LogWarning("Stripe webhook refused: {Reason}", header.Length == 0 ? "no Stripe-Signature header" : "body too large");
+            return Outcome.Rejected;
+        }
+        string json;
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        {
+            json = await reader.ReadToEndAsync(ct);
+        }
+
+        var evt = Verify(json, header);
+        if (evt is null)
+        {
+            return Outcome.Rejected;
+        }
+
+        var inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO stripe_events (id, type, account, livemode, payload, received_at, attempts)
+            VALUES ({evt.Id}, {evt.Type}, {evt.Account}, {evt.Livemode}, {json}, {time.GetUtcNow()}, 0)
+            ON CONFLICT (id) DO NOTHING
+            """, ct);
+        if (inserted == 0)
+        {
+            return Outcome.Duplicate;
+        }
+        signal.Pulse();
+        return Outcome.Stored;
+    }
+
+    private Event? Verify(string json, string header)
+    {
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        foreach (var secret in settings.Value.WebhookSecrets)
+        {
+            try
+            {
+                return EventUtility.ConstructEvent(json, header, secret, settings.Value.WebhookToleranceSeconds, now, throwOnApiVersionMismatch: true);
+            }
+            catch (StripeException ex) when (ex.Message.Contains("API version", StringComparison.OrdinalIgnoreCase))
+            {
+                logger.LogWarning("Stripe webhook refused: its API version is not {ApiVersion}", StripeConfiguration.ApiVersion);
+                return null;
+            }
+            catch (StripeException)
+            {
+                // Not signed with this secret (or stale, or malformed); try the next endpoint's secret.
+            }
+        }
+        logger.LogWarning("Stripe webhook refused: no valid signature within {Tolerance} s", settings.Value.WebhookToleranceSeconds);
+        return null;
+    }
+}
+
+/// <summary>Wakes the event processor as soon as an event is stored.</summary>
+public sealed class StripeEventSignal
+{
+    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public void Pulse() => _signal.Writer.TryWrite(true);
+
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await _signal.Reader.WaitToReadAsync(timer.Token);
+            _signal.Reader.TryRead(out _);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using OraServ.Contracts;
+using OraServ.StripeEmulator;
+using Stripe;
+using Xunit;
+
+namespace OraServ.Payments.Tests.Service;
+
+/// <summary>Payments against real PostgreSQL and RabbitMQ, with Stripe.net talking to the emulator.</summary>
+public sealed class PaymentsFlowTests : IAsyncLifetime
+{
+    private PaymentsHost _payments = null!;
+
+    public async Task InitializeAsync() => _payments = await PaymentsHost.StartAsync();
+
+    public async Task DisposeAsync() => await _payments.DisposeAsync();
+
+    private sealed record Connected(string OnboardingUrl);
+
+    private sealed record AccountStatusView(string Status, string? AccountId, bool ChargesEnabled, bool PayoutsEnabled);
+
+    private sealed record Intent(string ClientSecret, string PaymentIntentId, string PublishableKey, string StripeAccount, decimal Amount, string Currency, string? TestCardFormUrl);
+
+    /// <summary>The owner connects Stripe and completes onboarding on the emulator's page, as a browser would.</summary>
+    private async Task<string> ConnectAsync(Guid tenant)
+    {
+        using var owner = _payments.ClientFor(tenant);
+        var connect = await (await owner.PostAsync("/api/payments/stripe/connect", null)).Content.ReadFromJsonAsync<Connected>();
+        using var completed = await _payments.Emulator.Http.PostAsync(connect!.OnboardingUrl, new FormUrlEncodedContent([new("business_name", "Acme")]));
+        Assert.Equal(HttpStatusCode.Redirect, completed.StatusCode);
+        using var returned = await _payments.Http.GetAsync(completed.Headers.Location);
+        Assert.Equal(HttpStatusCode.Redirect, returned.StatusCode);
+        Assert.EndsWith("/settings/integrations?stripe=active", returned.Headers.Location!.ToString());
+        var account = await owner.GetFromJsonAsync<AccountStatusView>("/api/payments/stripe/account");
+        return account!.AccountId!;
+    }
+
+    private async Task<(Guid InvoiceId, string Token)> IssueAsync(Guid tenant, decimal amountDue, string currency = "USD")
+    {
+        var invoiceId = Guid.CreateVersion7();
+        var token = Convert.ToHexString(Guid.NewGuid().ToByteArray());
+        await _payments.InTenantAsync(tenant, async db =>
+        {
+            db.PayableInvoices.Add(new PayableInvoice
+            {
+                Id = invoiceId, TenantId = tenant, PayToken = token, BusinessName = "Acme Plumbing", Number = "INV-000001",
+                Currency = currency, AmountDue = amountDue, DueDate = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(30)),
+                Lines = [new PayableLine { Kind = "labor", Description = "Fix sink", Quantity = 1, UnitPrice = amountDue, Amount = amountDue }],
+            });
+            return await db.SaveChangesAsync();
+        });
+        return (invoiceId, token);
+    }
+
+    private async Task<int> StoredEventsAsync() => await _payments.InTenantAsync(Guid.Empty, db => db.StripeEvents.CountAsync());
+
+    [Fact]
+    public async Task Connecting_Stripe_creates_one_account_and_onboarding_makes_it_active()
+    {
+        var tenant = Guid.CreateVersion7();
+        using var owner = _payments.ClientFor(tenant);
+        var before = await owner.GetFromJsonAsync<AccountStatusView>("/api/payments/stripe/account");
+
+        var accountId = await ConnectAsync(tenant);
+        var again = await (await owner.PostAsync("/api/payments/stripe/connect", null)).Content.ReadFromJsonAsync<Connected>();
+        await _payments.SettledAsync();
+
+        Assert.Equal("not_connected", before!.Status);
+        var after = await owner.GetFromJsonAsync<AccountStatusView>("/api/payments/stripe/account");
+        Assert.Equal(new AccountStatusView("active", accountId, true, true), after);
+        Assert.StartsWith(_payments.Emulator.BaseUrl + "/onboarding/", again!.OnboardingUrl);
+        Assert.Equal(1, await _payments.InTenantAsync(tenant, db => db.ConnectedAccounts.CountAsync()));
+        Assert.Contains(await _payments.OutboxAsync<StripeAccountStatusChanged>(), m => m.Body.Contains("\"active\"", StringComparison.Ordinal));
+        using var dispatcher = _payments.ClientFor(tenant, "dispatcher");
+        Assert.Equal(HttpStatusCode.Forbidden, (await dispatcher.PostAsync("/api/payments/stripe/connect", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_pay_intent_is_a_direct_charge_for_the_amount_due_and_is_reused_for_the_same_amount()
+    {
+        var tenant = Guid.CreateVersion7();
+        var accountId = await ConnectAsync(tenant);
+        var (_, token) = await IssueAsync(tenant, 123.45m);
+
+        var page = await _payments.Http.GetFromJsonAsync<PayView>($"/api/pay/{token}");
+        var first = await (await _payments.Http.PostAsync($"/api/pay/{token}/intent", null)).Content.ReadFromJsonAsync<Intent>();
+        var second = await (await _payments.Http.PostAsync($"/api/pay/{token}/intent", null)).Content.ReadFromJsonAsync<Intent>();
+
+        Assert.Equal(("Acme Plumbing", "INV-000001", 123.45m, "open", true), (page!.BusinessName, page.InvoiceNumber, page.AmountDue, page.Status, page.CanPay));
+        Assert.Equal(first!.PaymentIntentId, second!.PaymentIntentId);
+        Assert.Equal(accountId, first.StripeAccount);
+        Assert.Equal("pk_test_payments", first.PublishableKey);
+        var intent = await new PaymentIntentService(_payments.Emulator.Stripe).GetAsync(first.PaymentIntentId, null, new RequestOptions { StripeAccount = accountId });
+        Assert.Equal(12_345, intent.Amount);
+        Assert.Equal("usd", intent.Currency);
+        Assert.Equal(tenant.ToString(), intent.Metadata["tenant_id"]);
+        Assert.Equal(HttpStatusCode.NotFound, (await _payments.Http.GetAsync("/api/pay/not-a-token")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_pay_intent_is_refused_with_409_when_Stripe_is_not_connected()
+    {
+        var (_, token) = await IssueAsync(Guid.CreateVersion7(), 50m);
+
+        using var response = await _payments.Http.PostAsync($"/api/pay/{token}/intent", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("does not accept card payments", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Webhooks_with_a_tampered_body_a_wrong_secret_a_stale_timestamp_or_no_signature_are_400_and_nothing_is_stored()
+    {
+        var body = $$$"""{"id":"evt_test_1","object":"event","api_version":"{{{StripeConfiguration.ApiVersion}}}","created":{{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}}},"data":{"object":{"id":"pi_1","object":"payment_intent","amount":100,"currency":"usd","status":"succeeded"}},"livemode":false,"pending_webhooks":1,"type":"payment_intent.succeeded","account":"acct_unknown"}""";
+        var now = DateTimeOffset.UtcNow;
+
+        async Task<HttpStatusCode> PostAsync(string content, string? signature)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/stripe") { Content = new StringContent(content, Encoding.UTF8, "application/json") };
+            if (signature is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Stripe-Signature", signature);
+            }
+            using var response = await _payments.Http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(body.Replace("100", "1", StringComparison.Ordinal), WebhookDispatcher.SignatureHeader(PaymentsHost.WebhookSecret, body, now)));
+        Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(body, WebhookDispatcher.SignatureHeader("whsec_wrong", body, now)));
+        Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(body, WebhookDispatcher.SignatureHeader(PaymentsHost.WebhookSecret, body, now.AddMinutes(-10))));
+        Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(body, null));
+        Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(body, "t=garbage"));
+        Assert.Equal(0, await StoredEventsAsync());
+
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(body, WebhookDispatcher.SignatureHeader(PaymentsHost.WebhookSecret, body, now)));
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(body, WebhookDispatcher.SignatureHeader(PaymentsHost.WebhookSecret, body, now)));
+        Assert.Equal(1, await StoredEventsAsync());
+    }
+
+    [Fact]
+    public async Task Every_event_delivered_five_times_in_random_order_gives_one_payment_and_one_refund()
+    {
+        var tenant = Guid.CreateVersion7();
+        var accountId = await ConnectAsync(tenant);
+        var (invoiceId, token) = await IssueAsync(tenant, 80m);
+        var intent = await (await _payments.Http.PostAsync($"/api/pay/{token}/intent", null)).Content.ReadFromJsonAsync<Intent>();
+        var stripeOptions = new RequestOptions { StripeAccount = accountId };
+        await Assert.ThrowsAsync<StripeException>(() => new PaymentIntentService(_payments.Emulator.Stripe).ConfirmAsync(
+            intent!.PaymentIntentId, new PaymentIntentConfirmOptions { PaymentMethod = "pm_card_visa_chargeDeclined" }, stripeOptions));
+        await new PaymentIntentService(_payments.Emulator.Stripe).ConfirmAsync(
+            intent!.PaymentIntentId, new PaymentIntentConfirmOptions { PaymentMethod = "pm_card_visa" }, stripeOptions);
+        await _payments.SettledAsync();
+        using var dispatcher = _payments.ClientFor(tenant, "dispatcher");
+        using var refund = await dispatcher.PostAsJsonAsync($"/api/payments/{invoiceId}/refunds", new { amount = 30m });
+        Assert.Equal(HttpStatusCode.Accepted, refund.StatusCode);
+        await _payments.SettledAsync();
+
+        using var redeliver = await _payments.Emulator.Http.PostAsJsonAsync("/_emulator/redeliver", new { times = 5, shuffle = true });
+        redeliver.EnsureSuccessStatusCode();
+        await _payments.SettledAsync();
+
+        var payments = await _payments.InTenantAsync(tenant, db => db.Payments.ToListAsync());
+        var payment = Assert.Single(payments);
+        Assert.Equal((invoiceId, 80m, "USD", 30m), (payment.InvoiceId, payment.Amount, payment.Currency, payment.AmountRefunded));
+        var succeeded = Assert.Single(await _payments.OutboxAsync<PaymentSucceeded>());
+        Assert.Contains(intent.PaymentIntentId, succeeded.Body, StringComparison.Ordinal);
+        var refunded = (PaymentRefunded)Assert.Single(await _payments.OutboxAsync<PaymentRefunded>()).ToEvent();
+        Assert.Equal((invoiceId, intent.PaymentIntentId, 30m, "USD"), (refunded.InvoiceId, refunded.PaymentId, refunded.Amount, refunded.Currency));
+        Assert.Single(await _payments.OutboxAsync<PaymentFailed>());
+    }
+}
