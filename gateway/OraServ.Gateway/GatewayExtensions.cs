@@ -1,17 +1,116 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OraServ.Contracts;
+using OraServ.Gateway.Accounts;
+using OraServ.ServiceDefaults;
+
 namespace OraServ.Gateway;
+
+/// <summary>Limits of the per-IP window on sign-up, sign-in and invitation accept (section "Gateway:AccountRateLimit").</summary>
+public sealed class AccountRateLimitOptions
+{
+    public const string Section = "Gateway:AccountRateLimit";
+    public int PermitLimit { get; set; } = 10;
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+}
 
 public static class GatewayExtensions
 {
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
+        builder.AddOraServApi();
+        builder.AddAccounts();
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddServiceDiscoveryDestinationResolver();
         return builder;
     }
 
+    /// <summary>Tenants and users on the gateway's database, Identity's password and lockout rules, token issuing, rate limits.</summary>
+    public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<TenantContext>();
+        builder.Services.AddDbContext<GatewayDbContext>((sp, options) => options.UseNpgsql(
+            sp.GetRequiredService<IConfiguration>().GetConnectionString(ResourceNames.GatewayDb)
+                ?? throw new InvalidOperationException($"Connection string '{ResourceNames.GatewayDb}' is missing."),
+            npgsql => npgsql.MigrationsHistoryTable(GatewayDbContext.MigrationsHistoryTable)));
+        builder.Services.AddHealthChecks().AddCheck<GatewayDatabaseHealthCheck>(ResourceNames.GatewayDb);
+
+        builder.Services
+            .AddIdentityCore<GatewayUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 10;
+                options.Password.RequiredUniqueChars = 4;
+                options.Password.RequireDigit = true;
+                options.Password.RequireLowercase = true;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            })
+            .AddEntityFrameworkStores<GatewayDbContext>()
+            .AddSignInManager();
+        builder.Services.AddSingleton<AccessTokens>();
+
+        builder.Services.AddOptions<AccountRateLimitOptions>().BindConfiguration(AccountRateLimitOptions.Section);
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.AddPolicy(AccountsApi.RateLimitPolicy, http =>
+            {
+                var limit = http.RequestServices.GetRequiredService<IOptions<AccountRateLimitOptions>>().Value;
+                return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = limit.PermitLimit,
+                    Window = limit.Window,
+                    QueueLimit = 0,
+                });
+            });
+            options.OnRejected = WriteTooManyRequestsAsync;
+        });
+        return builder;
+    }
+
     public static WebApplication UseGateway(this WebApplication app)
     {
+        app.UseMiddleware<AccessCookieMiddleware>();
+        app.UseOraServApi();
+        app.UseRateLimiter();
         return app;
     }
+
+    private static async ValueTask WriteTooManyRequestsAsync(OnRejectedContext context, CancellationToken ct)
+    {
+        var http = context.HttpContext;
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests",
+                Detail = "Too many attempts from this address; wait a minute and try again.",
+            },
+        });
+    }
+}
+
+internal sealed class GatewayDatabaseHealthCheck(GatewayDbContext db) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await db.Database.CanConnectAsync(cancellationToken)
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("The database does not answer.");
 }

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,6 +15,9 @@ public static class Roles
     public const string Owner = "owner";
     public const string Dispatcher = "dispatcher";
     public const string Technician = "technician";
+
+    /// <summary>Every role a user can hold, for validating input.</summary>
+    public static readonly IReadOnlyList<string> All = [Owner, Dispatcher, Technician];
 
     /// <summary>Owner only: Stripe settings, users.</summary>
     public const string OwnerPolicy = "owner";
@@ -43,31 +48,45 @@ public sealed class TokenSettings
         return new SymmetricSecurityKey(bytes);
     }
 
+    /// <summary>What every service checks on a token: our issuer and audience, HMAC-SHA256 with the shared key, not expired.</summary>
+    public TokenValidationParameters ValidationParameters() => new()
+    {
+        ValidIssuer = Issuer,
+        ValidAudience = Audience,
+        IssuerSigningKey = Key(),
+        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+        RoleClaimType = OraServClaims.Role,
+        NameClaimType = OraServClaims.UserId,
+        ClockSkew = TimeSpan.FromSeconds(30),
+    };
+
     public static TokenSettings From(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<TokenSettings>() ?? new TokenSettings();
 }
 
 public static class AuthenticationExtensions
 {
-    /// <summary>Bearer tokens validated with the shared key; every endpoint needs a tenant member unless it says AllowAnonymous.</summary>
+    /// <summary>
+    /// Bearer tokens validated with the shared key; every endpoint needs a tenant member unless it says AllowAnonymous.
+    /// A missing, expired or tampered token answers 401 and a wrong role 403, both as problem details.
+    /// </summary>
     public static TBuilder AddOraServAuthentication<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        var settings = TokenSettings.From(builder.Configuration);
-        builder.Services.AddSingleton(settings);
+        // Read when first needed, not now: test hosts add their configuration after Program has started building.
+        builder.Services.AddSingleton(sp => TokenSettings.From(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddProblemDetails();
         builder.Services
             .AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-            .AddJwtBearer(options =>
+            .AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<TokenSettings>((options, settings) =>
             {
                 options.MapInboundClaims = false;
-                options.TokenValidationParameters = new TokenValidationParameters
+                options.TokenValidationParameters = settings.ValidationParameters();
+                options.Events = new JwtBearerEvents
                 {
-                    ValidIssuer = TokenSettings.Issuer,
-                    ValidAudience = TokenSettings.Audience,
-                    IssuerSigningKey = settings.Key(),
-                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-                    RoleClaimType = OraServClaims.Role,
-                    NameClaimType = OraServClaims.UserId,
-                    ClockSkew = TimeSpan.FromSeconds(30),
+                    OnChallenge = WriteUnauthorizedAsync,
+                    OnForbidden = WriteForbiddenAsync,
                 };
             });
 
@@ -77,5 +96,33 @@ public static class AuthenticationExtensions
             .AddPolicy(Roles.OwnerPolicy, p => p.RequireClaim(OraServClaims.TenantId).RequireRole(Roles.Owner))
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim(OraServClaims.TenantId).Build());
         return builder;
+    }
+
+    private static async Task WriteUnauthorizedAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        var (error, detail) = context.AuthenticateFailure switch
+        {
+            null => (null, "An access token is required."),
+            SecurityTokenExpiredException => ("invalid_token", "The access token has expired."),
+            _ => ("invalid_token", "The access token is invalid."),
+        };
+        // RFC 6750: tell the client which scheme, and why a presented token was refused.
+        context.Response.Headers.WWWAuthenticate = error is null ? "Bearer" : $"Bearer error=\"{error}\"";
+        await WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+    }
+
+    private static Task WriteForbiddenAsync(ForbiddenContext context) =>
+        WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Forbidden", "Your role does not allow this.");
+
+    private static async Task WriteProblemAsync(HttpContext http, int status, string title, string detail)
+    {
+        http.Response.StatusCode = status;
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        var problems = http.RequestServices.GetService<IProblemDetailsService>();
+        if (problems is null || !await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem }))
+        {
+            await http.Response.WriteAsJsonAsync(problem, options: null, contentType: "application/problem+json");
+        }
     }
 }

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing.Template;
+using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy.Configuration;
+
+namespace OraServ.Gateway.Tests;
+
+public sealed class GatewayRoutingTests(GatewayApp app) : IClassFixture<GatewayApp>
+{
+    [Theory]
+    [InlineData("/api/account/login")]
+    [InlineData("/api/account/register")]
+    [InlineData("/api/account/users")]
+    [InlineData("/api/account/anything/else")]
+    public void No_proxy_route_captures_the_account_routes(string path)
+    {
+        var routes = app.Services.GetRequiredService<IProxyConfigProvider>().GetConfig().Routes;
+
+        Assert.NotEmpty(routes);
+        Assert.All(routes, route =>
+        {
+            var matcher = new TemplateMatcher(TemplateParser.Parse(route.Match.Path!), new RouteValueDictionaryDefaults());
+            Assert.False(matcher.TryMatch(path, []), $"{route.RouteId} ({route.Match.Path}) would proxy {path}");
+        });
+    }
+
+    [Fact]
+    public async Task A_browser_signed_in_by_cookie_reaches_the_services_with_a_bearer_header()
+    {
+        var email = Accounts.NewEmail();
+        var browser = app.NewClient();
+        await Accounts.RegisterAsync(browser, email);
+        var token = await Accounts.LoginAsync(browser, email);
+
+        var echo = await browser.GetFromJsonAsync<UpstreamEcho>("/api/jobs/42");
+
+        Assert.Equal("/api/jobs/42", echo!.Path);
+        Assert.Equal($"Bearer {token}", echo.Authorization);
+    }
+
+    [Fact]
+    public async Task An_authorization_header_is_forwarded_as_sent_even_with_a_cookie()
+    {
+        var email = Accounts.NewEmail();
+        var browser = app.NewClient();
+        await Accounts.RegisterAsync(browser, email);
+        await Accounts.LoginAsync(browser, email);
+
+        var echo = await (await browser.GetAsync("/api/jobs", "header-token")).Content.ReadFromJsonAsync<UpstreamEcho>();
+
+        Assert.Equal("Bearer header-token", echo!.Authorization);
+    }
+
+    [Fact]
+    public async Task Proxied_routes_leave_authorization_to_the_services()
+    {
+        var echo = await app.NewClient().GetFromJsonAsync<UpstreamEcho>("/api/clients");
+
+        Assert.Equal("", echo!.Authorization);
+    }
+
+    [Fact]
+    public async Task Health_answers_without_a_token()
+    {
+        var response = await app.NewClient().GetAsync("/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private sealed class RouteValueDictionaryDefaults : Microsoft.AspNetCore.Routing.RouteValueDictionary;
+}
+
+public sealed class RateLimitTests(RateLimitedGatewayApp app) : IClassFixture<RateLimitedGatewayApp>
+{
+    [Fact]
+    public async Task Sign_in_attempts_beyond_ten_a_minute_from_one_address_answer_429_problem_details()
+    {
+        var client = app.NewClient();
+        for (var attempt = 1; attempt <= 10; attempt++)
+        {
+            var response = await client.PostAsJsonAsync("/api/account/login", new { email = Accounts.NewEmail(), password = "guessing 123" });
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        var limited = await client.PostAsJsonAsync("/api/account/login", new { email = Accounts.NewEmail(), password = "guessing 123" });
+        var register = await client.PostAsJsonAsync("/api/account/register", new { businessName = "Late", email = Accounts.NewEmail(), password = Accounts.Password });
+
+        foreach (var response in new[] { limited, register })
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(429, (await response.Content.ReadFromJsonAsync<ProblemDetails>())!.Status);
+            Assert.True(response.Headers.RetryAfter is not null, "Retry-After");
+        }
+    }
+}
