@@ -67,6 +67,18 @@ public sealed partial class InvoicePdfTests
     }
 
     [Fact]
+    public void A_discount_prints_as_a_negative_amount()
+    {
+        var invoice = SampleInvoices.Open() with
+        {
+            Lines = [.. SampleInvoices.Open().Lines, new(InvoiceDocumentLineKind.Fee, "Returning customer discount", 1m, -25m, -25m)],
+        };
+
+        using var poppler = new Poppler(InvoicePdf.Render(invoice));
+        Assert.Matches(@"Fee\s+Returning customer discount\s+-\$25\.00", poppler.Text());
+    }
+
+    [Fact]
     public void A_long_description_wraps_instead_of_running_into_the_amounts()
     {
         using var poppler = new Poppler(InvoicePdf.Render(SampleInvoices.Open()));
@@ -150,8 +162,9 @@ public sealed partial class InvoicePdfTests
         using var document = PdfReader.Open(new MemoryStream(pdf), PdfDocumentOpenMode.Import);
         var page = document.Pages[0];
         var height = page.Height.Point;
-        var contains = page.Annotations.Elements
-            .Select(item => page.Annotations[page.Annotations.Elements.IndexOf(item)].Rectangle)
+        // Annotation rectangles count from the bottom of the page, poppler's word boxes from the top.
+        var contains = Enumerable.Range(0, page.Annotations.Count)
+            .Select(i => page.Annotations[i].Rectangle)
             .Any(r => r.X1 <= pay.XMin && online.XMax <= r.X2 && height - r.Y2 <= pay.YMin && pay.YMax <= height - r.Y1);
         Assert.True(contains, "no link annotation covers the Pay online button");
     }
@@ -211,6 +224,7 @@ public sealed partial class InvoicePdfTests
     [InlineData("EUR", "€1,179.38")]
     [InlineData("GBP", "£1,179.38")]
     [InlineData("CAD", "$1,179.38")]
+    [InlineData("CHF", "CHF 1,179.38")]
     [InlineData("JPY", "JPY 1,179")]
     [InlineData("ZZZ", "ZZZ 1,179.38")]
     public void Amounts_are_printed_in_the_invoice_currency(string currency, string expected)

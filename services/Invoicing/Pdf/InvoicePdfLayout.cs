@@ -71,6 +71,7 @@ internal sealed class InvoicePdfLayout
     private readonly XFont _label = Font(7, bold: true);
     private readonly XFont _name = Font(10.5, bold: true);
     private readonly XFont _businessName = Font(17, bold: true);
+    private readonly XFont _businessNameSmall = Font(12.5, bold: true);
     private readonly XFont _title = Font(24, bold: true);
     private readonly XFont _number = Font(10.5, bold: false);
     private readonly XFont _total = Font(10, bold: true);
@@ -133,7 +134,7 @@ internal sealed class InvoicePdfLayout
     {
         StartPage();
         _gfx.DrawString(Fit(_invoice.BusinessName, _total, ContentWidth - 200), _total, InkBrush, Margin, _y + 6, LeftAligned);
-        _gfx.DrawString($"Invoice {_numberText} (continued)", _body, MutedBrush, Right, _y + 6, RightAligned);
+        _gfx.DrawString($"{InvoiceLabel} (continued)", _body, MutedBrush, Right, _y + 6, RightAligned);
         _gfx.DrawLine(StrongRulePen, Margin, _y + 16, Right, _y + 16);
         _y += 30;
     }
@@ -145,7 +146,8 @@ internal sealed class InvoicePdfLayout
 
         const double titleWidth = 190;
         var textWidth = ContentWidth - titleWidth;
-        _gfx.DrawString(Fit(_invoice.BusinessName, _businessName, textWidth), _businessName, BandTextBrush, Margin, 44, LeftAligned);
+        var nameFont = Width(Clean(_invoice.BusinessName), _businessName) <= textWidth ? _businessName : _businessNameSmall;
+        _gfx.DrawString(Fit(_invoice.BusinessName, nameFont, textWidth), nameFont, BandTextBrush, Margin, 44, LeftAligned);
 
         var address = JoinLines(_invoice.BusinessAddress, ", ");
         var contact = string.Join("  ·  ", new[] { _invoice.BusinessEmail, _invoice.BusinessPhone }
@@ -165,7 +167,7 @@ internal sealed class InvoicePdfLayout
         _gfx.DrawString(
             Fit(_numberText, _number, titleWidth),
             _number,
-            _invoice.Number is null ? DraftBrush : BandMutedBrush,
+            string.IsNullOrWhiteSpace(_invoice.Number) ? DraftBrush : BandMutedBrush,
             Right,
             66,
             RightAligned);
@@ -353,7 +355,7 @@ internal sealed class InvoicePdfLayout
         var (stamp, color, message) = _invoice.Status switch
         {
             InvoiceDocumentStatus.Paid => ("PAID", XColor.FromArgb(0x15, 0x80, 0x3D), "Paid in full. Thank you for your business!"),
-            InvoiceDocumentStatus.Void => ("VOID", XColor.FromArgb(0xB9, 0x1C, 0x1C), "This invoice was voided; nothing is due."),
+            InvoiceDocumentStatus.Void => ("VOID", XColor.FromArgb(0xB9, 0x1C, 0x1C), "This invoice was voided and can no longer be paid."),
             _ => (null, default, null),
         };
         if (stamp is null)
@@ -441,7 +443,7 @@ internal sealed class InvoicePdfLayout
     {
         gfx.DrawLine(RulePen, Margin, FooterRule, Right, FooterRule);
         var baseline = FooterRule + 14;
-        var left = $"{Clean(_invoice.BusinessName)}  ·  Invoice {_numberText}";
+        var left = $"{Clean(_invoice.BusinessName)}  ·  {InvoiceLabel}";
         gfx.DrawString(Fit(left, _small, ContentWidth - 90), _small, MutedBrush, Margin, baseline, LeftAligned);
         gfx.DrawString(
             string.Create(CultureInfo.InvariantCulture, $"Page {page} of {pages}"),
@@ -451,6 +453,8 @@ internal sealed class InvoicePdfLayout
             baseline,
             RightAligned);
     }
+
+    private string InvoiceLabel => string.IsNullOrWhiteSpace(_invoice.Number) ? "Draft invoice" : $"Invoice {_numberText}";
 
     private string CurrencyCode => _invoice.Currency.Trim().ToUpperInvariant();
 

@@ -5,7 +5,8 @@ namespace OraServ.Invoicing.Pdf;
 
 /// <summary>
 /// Formats amounts of an ISO 4217 currency the way an English invoice prints them: "$1,234.50",
-/// "€1,234.50", "¥1,235". A code no installed culture knows prints as "XYZ 1,234.50".
+/// "€1,234.50", "CHF 1,234.50", with the currency's own number of decimals. A currency that no
+/// English-speaking region uses prints with its code: "JPY 1,235", "XYZ 1,234.50".
 /// </summary>
 internal static class MoneyFormat
 {
@@ -17,20 +18,18 @@ internal static class MoneyFormat
     private static NumberFormatInfo Create(string currency)
     {
         var code = currency.ToUpperInvariant();
-        var format = (NumberFormatInfo)CultureInfo.GetCultureInfo("en-US").NumberFormat.Clone();
+        // Invariant rather than en-US: it exists even in globalization-invariant containers.
+        var format = (NumberFormatInfo)CultureInfo.InvariantCulture.NumberFormat.Clone();
+        format.CurrencyPositivePattern = 0; // "$1.00"
+        format.CurrencyNegativePattern = 1; // "-$1.00"
         var (english, any) = FindCultures(code);
-        if (english is not null)
+        // A local symbol of another language (zł, ₩) reads oddly in English text; the code is unambiguous.
+        format.CurrencySymbol = english?.NumberFormat.CurrencySymbol ?? code;
+        format.CurrencyDecimalDigits = (english ?? any)?.NumberFormat.CurrencyDecimalDigits ?? 2;
+        if (format.CurrencySymbol.Any(char.IsLetter))
         {
-            format.CurrencySymbol = english.NumberFormat.CurrencySymbol;
-            format.CurrencyDecimalDigits = english.NumberFormat.CurrencyDecimalDigits;
-        }
-        else
-        {
-            // A local symbol (zł, kr) reads oddly in English text; the code is unambiguous.
-            format.CurrencySymbol = code;
-            format.CurrencyDecimalDigits = any?.NumberFormat.CurrencyDecimalDigits ?? 2;
-            format.CurrencyPositivePattern = 2; // "XYZ 1.00"
-            format.CurrencyNegativePattern = 12; // "XYZ -1.00"
+            format.CurrencyPositivePattern = 2; // "CHF 1.00"
+            format.CurrencyNegativePattern = 12; // "CHF -1.00"
         }
 
         return NumberFormatInfo.ReadOnly(format);
