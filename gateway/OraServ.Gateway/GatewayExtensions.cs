@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -21,6 +22,12 @@ public sealed class AccountRateLimitOptions
 
 public static class GatewayExtensions
 {
+    /// <summary>
+    /// CIDR ranges of the proxies in front of the gateway (the ingress), whose X-Forwarded-For is believed. Unset, only
+    /// loopback is, and a client cannot pick its own rate-limit bucket by sending the header.
+    /// </summary>
+    public const string TrustedProxiesSection = "Gateway:TrustedProxies";
+
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
         builder.AddOraServApi();
@@ -60,6 +67,14 @@ public static class GatewayExtensions
             .AddSignInManager();
         builder.Services.AddSingleton<AccessTokens>();
 
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>((options, configuration) =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var network in configuration.GetSection(TrustedProxiesSection).Get<string[]>() ?? [])
+            {
+                options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
         builder.Services.AddOptions<AccountRateLimitOptions>().BindConfiguration(AccountRateLimitOptions.Section);
         builder.Services.AddRateLimiter(options =>
         {
@@ -80,6 +95,7 @@ public static class GatewayExtensions
 
     public static WebApplication UseGateway(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         app.UseMiddleware<AccessCookieMiddleware>();
         app.UseOraServApi();
         app.UseRateLimiter();

@@ -87,10 +87,39 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
 
 public sealed record UpstreamEcho(string Path, string Authorization);
 
-/// <summary>The same gateway with the production limit on sign-up and sign-in.</summary>
+/// <summary>
+/// The same gateway with the production limit on sign-up and sign-in, behind an "ingress" on 10.0.0.0/8. A test picks
+/// the address its requests come from with X-Test-Peer (the in-memory server has no real peer address).
+/// </summary>
 public sealed class RateLimitedGatewayApp : GatewayApp
 {
+    public const string PeerHeader = "X-Test-Peer";
+    public const string Ingress = "10.1.2.3";
+
     protected override int AccountRateLimit => 10;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Gateway:TrustedProxies:0", "10.0.0.0/8");
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, PeerAddressFilter>());
+    }
+
+    private sealed class PeerAddressFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (System.Net.IPAddress.TryParse(context.Request.Headers[PeerHeader], out var peer))
+                {
+                    context.Connection.RemoteIpAddress = peer;
+                }
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
 }
 
 /// <summary>Sign-up and sign-in as a user would do them.</summary>

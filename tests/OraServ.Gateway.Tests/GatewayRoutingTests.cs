@@ -72,27 +72,3 @@ public sealed class GatewayRoutingTests(GatewayApp app) : IClassFixture<GatewayA
     private sealed class RouteValueDictionaryDefaults : Microsoft.AspNetCore.Routing.RouteValueDictionary;
 }
 
-public sealed class RateLimitTests(RateLimitedGatewayApp app) : IClassFixture<RateLimitedGatewayApp>
-{
-    [Fact]
-    public async Task Sign_in_attempts_beyond_ten_a_minute_from_one_address_answer_429_problem_details()
-    {
-        var client = app.NewClient();
-        for (var attempt = 1; attempt <= 10; attempt++)
-        {
-            var response = await client.PostAsJsonAsync("/api/account/login", new { email = Accounts.NewEmail(), password = "guessing 123" });
-            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        }
-
-        var limited = await client.PostAsJsonAsync("/api/account/login", new { email = Accounts.NewEmail(), password = "guessing 123" });
-        var register = await client.PostAsJsonAsync("/api/account/register", new { businessName = "Late", email = Accounts.NewEmail(), password = Accounts.Password });
-
-        foreach (var response in new[] { limited, register })
-        {
-            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            Assert.Equal(429, (await response.Content.ReadFromJsonAsync<ProblemDetails>())!.Status);
-            Assert.True(response.Headers.RetryAfter is not null, "Retry-After");
-        }
-    }
-}
