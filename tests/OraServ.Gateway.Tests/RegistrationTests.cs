@@ -62,6 +62,21 @@ public sealed class RegistrationTests(GatewayApp app) : IClassFixture<GatewayApp
         Assert.Equal(users, await app.UserCountAsync());
     }
 
+    [Fact]
+    public async Task Simultaneous_sign_ups_with_one_email_create_one_account_and_the_rest_answer_409()
+    {
+        var email = Accounts.NewEmail();
+        var (tenants, users) = (await app.TenantCountAsync(), await app.UserCountAsync());
+
+        var responses = await Task.WhenAll(Enumerable.Range(1, 6).Select(i =>
+            app.NewClient().PostAsJsonAsync("/api/account/register", new { businessName = $"Racer {i}", email, password = Accounts.Password })));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Created), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        Assert.Equal(tenants + 1, await app.TenantCountAsync());
+        Assert.Equal(users + 1, await app.UserCountAsync());
+    }
+
     [Theory]
     [InlineData("not-an-email", "correct horse 42", "email")]
     [InlineData("", "correct horse 42", "email")]
