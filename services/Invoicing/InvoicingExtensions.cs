@@ -14,6 +14,9 @@ public static class InvoicingExtensions
         {
             bus.AddConsumers(typeof(InvoicingExtensions).Assembly);
         });
+        builder.Services.Configure<InvoicingOptions>(builder.Configuration.GetSection("Invoicing"));
+        builder.Services.AddScoped<InvoiceWorkflow>();
+        builder.Services.AddHttpClient<JobsClient>(http => http.BaseAddress = new Uri($"http://{ResourceNames.Jobs}"));
         return builder;
     }
 }

@@ -16,6 +16,12 @@ public static class RepositoryPaths
                 return dir.FullName;
             }
         }
+        var baked = typeof(RepositoryPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+        if (baked is not null && File.Exists(Path.Combine(baked, "OraServ.sln")))
+        {
+            return baked;
+        }
         throw new InvalidOperationException("OraServ.sln not found above " + AppContext.BaseDirectory);
     }
 }

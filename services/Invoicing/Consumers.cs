@@ -1,0 +1,45 @@
+using Microsoft.EntityFrameworkCore;
+using OraServ.Contracts;
+using OraServ.Messaging;
+
+namespace OraServ.Invoicing;
+
+/// <summary>Keeps the completed job's snapshot, so "Invoice Job" needs nothing else.</summary>
+public sealed class JobCompletedConsumer(InvoicingDbContext db, IServiceProvider services)
+    : InboxConsumer<JobCompleted, InvoicingDbContext>(db, services)
+{
+    protected override async Task HandleAsync(JobCompleted message, CancellationToken ct)
+    {
+        if (await Db.JobSnapshots.AnyAsync(s => s.JobId == message.JobId, ct))
+        {
+            return;
+        }
+        Db.JobSnapshots.Add(new JobSnapshot
+        {
+            JobId = message.JobId,
+            TenantId = message.TenantId,
+            Title = message.Title,
+            Client = message.Client,
+            Lines = [.. message.Lines],
+            Currency = message.Currency,
+            Notes = message.Notes,
+            CompletedAt = message.CompletedAt,
+        });
+    }
+}
+
+/// <summary>Applies a card payment once by its payment id (the inbox dedupes messages, the payment id dedupes payments).</summary>
+public sealed class PaymentSucceededConsumer(InvoicingDbContext db, IServiceProvider services, InvoiceWorkflow workflow)
+    : InboxConsumer<PaymentSucceeded, InvoicingDbContext>(db, services)
+{
+    protected override Task HandleAsync(PaymentSucceeded message, CancellationToken ct) =>
+        workflow.ApplyPaymentAsync(message.InvoiceId, message.PaymentId, message.Amount, message.Method, null, message.PaidAt, ct);
+}
+
+/// <summary>Takes a refund back once by its refund id; a paid invoice reopens.</summary>
+public sealed class PaymentRefundedConsumer(InvoicingDbContext db, IServiceProvider services, InvoiceWorkflow workflow)
+    : InboxConsumer<PaymentRefunded, InvoicingDbContext>(db, services)
+{
+    protected override Task HandleAsync(PaymentRefunded message, CancellationToken ct) =>
+        workflow.ApplyRefundAsync(message.InvoiceId, message.RefundId, message.Amount, message.OccurredAt, ct);
+}

@@ -1,0 +1,324 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OraServ.Contracts;
+using OraServ.Invoicing;
+using OraServ.ServiceDefaults;
+
+namespace OraServ.FunctionalTests;
+
+[Collection(MoneyPathCollection.Name)]
+public sealed class InvoicingTests(MoneyPathFixture fixture)
+{
+    private static readonly JsonSerializerOptions Json = ApiDefaultsExtensions.Json;
+
+    [Fact]
+    public async Task Invoice_Job_builds_a_draft_with_the_jobs_lines_and_totals_rounded_half_away_from_zero()
+    {
+        var tenant = Guid.CreateVersion7();
+        var api = fixture.Invoicing.ClientFor(tenant);
+        (await api.PutAsJsonAsync("/api/invoices/settings", new { taxRate = 0.08m })).EnsureSuccessStatusCode();
+        var jobId = await fixture.CompletedJobAsync(tenant);
+
+        var response = await api.PostAsJsonAsync("/api/invoices", new { jobId });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var invoice = (await response.Content.ReadFromJsonAsync<InvoiceResponse>(Json))!;
+        Assert.Equal("draft", invoice.Status);
+        Assert.Null(invoice.Number);
+        Assert.Equal(jobId, invoice.JobId);
+        Assert.Equal("Dana", invoice.Client.FirstName);
+        Assert.Equal(["Install water heater", "50 gal water heater", "Flex connectors", "Disposal fee"], invoice.Lines.Select(l => l.Description));
+        Assert.Equal([237.50m, 649.99m, 37.04m, 35.00m], invoice.Lines.Select(l => l.Amount));
+        Assert.Equal(959.53m, invoice.Subtotal);
+        Assert.Equal(54.96m, invoice.Tax); // 649.99 x 8% = 51.9992 -> 52.00; 37.04 x 8% = 2.9632 -> 2.96
+        Assert.Equal(1014.49m, invoice.Total);
+        Assert.Equal(1014.49m, invoice.AmountDue);
+        Assert.Equal("USD", invoice.Currency);
+    }
+
+    [Fact]
+    public async Task Ten_concurrent_Invoice_Job_calls_for_one_job_give_one_invoice()
+    {
+        var tenant = Guid.CreateVersion7();
+        var jobId = await fixture.CompletedJobAsync(tenant);
+        var api = fixture.Invoicing.ClientFor(tenant, "dispatcher");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => api.PostAsJsonAsync("/api/invoices", new { jobId })));
+
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, r.StatusCode.ToString()));
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        var ids = await Task.WhenAll(responses.Select(async r => (await r.Content.ReadFromJsonAsync<InvoiceResponse>(Json))!.Id));
+        Assert.Single(ids.Distinct());
+        var all = await api.GetFromJsonAsync<List<InvoiceResponse>>("/api/invoices", Json);
+        Assert.Single(all!);
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_sends_in_one_tenant_get_fifty_consecutive_numbers()
+    {
+        var tenant = Guid.CreateVersion7();
+        var api = fixture.Invoicing.ClientFor(tenant, "dispatcher");
+        var drafts = new List<Guid>();
+        for (var i = 0; i < 50; i++)
+        {
+            var jobId = await fixture.CompletedJobAsync(tenant);
+            drafts.Add((await (await api.PostAsJsonAsync("/api/invoices", new { jobId })).Content.ReadFromJsonAsync<InvoiceResponse>(Json))!.Id);
+        }
+
+        var sent = await Task.WhenAll(drafts.Select(async id =>
+            await (await api.PostAsJsonAsync($"/api/invoices/{id}/send", new { terms = "net_30" })).EnsureSuccessStatusCode()
+                .Content.ReadFromJsonAsync<InvoiceResponse>(Json)));
+
+        var numbers = sent.Select(i => i!.Number!).Order().ToList();
+        Assert.Equal(Enumerable.Range(1, 50).Select(n => $"INV-{n:D6}"), numbers);
+        Assert.All(sent, i => Assert.Equal("open", i!.Status));
+    }
+
+    [Fact]
+    public async Task Sending_an_invoice_twice_assigns_one_number_and_due_date_follows_the_terms()
+    {
+        var tenant = Guid.CreateVersion7();
+        var api = fixture.Invoicing.ClientFor(tenant);
+        var jobId = await fixture.CompletedJobAsync(tenant);
+        var draft = await (await api.PostAsJsonAsync("/api/invoices", new { jobId })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+
+        var first = await (await api.PostAsJsonAsync($"/api/invoices/{draft!.Id}/send", new { terms = "net_15" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+        var second = await (await api.PostAsJsonAsync($"/api/invoices/{draft.Id}/send", new { terms = "net_60" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+
+        Assert.Equal("INV-000001", first!.Number);
+        Assert.Equal(first.Number, second!.Number);
+        Assert.Equal(first.PayUrl, second.PayUrl);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("America/New_York")).DateTime);
+        Assert.Equal(today.AddDays(15), second.DueDate);
+        Assert.Equal("net_15", second.Terms);
+        Assert.Matches("^http://127.0.0.1:8080/pay/[A-Za-z0-9_-]{43}$", first.PayUrl!);
+        Assert.NotNull(first.IssuedAt);
+
+        var issued = await OutboxEventsAsync<InvoiceIssued>(tenant);
+        var evt = Assert.Single(issued);
+        Assert.Equal(first.Number, evt.Number);
+        Assert.Equal(first.PayUrl, evt.PayUrl);
+        Assert.Equal(first.Total, evt.AmountDue);
+        Assert.Equal("dana@example.com", evt.Client.Email);
+    }
+
+    [Fact]
+    public async Task An_explicit_past_due_date_makes_the_invoice_overdue_and_filters_find_it()
+    {
+        var tenant = Guid.CreateVersion7();
+        var api = fixture.Invoicing.ClientFor(tenant);
+        var jobId = await fixture.CompletedJobAsync(tenant);
+        var draft = await (await api.PostAsJsonAsync("/api/invoices", new { jobId })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+
+        var sent = await (await api.PostAsJsonAsync($"/api/invoices/{draft!.Id}/send", new { dueDate = "2026-01-15" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+
+        Assert.Equal("overdue", sent!.Status);
+        Assert.Equal(new DateOnly(2026, 1, 15), sent.DueDate);
+        Assert.Single((await api.GetFromJsonAsync<List<InvoiceResponse>>("/api/invoices?status=overdue", Json))!);
+        Assert.Empty((await api.GetFromJsonAsync<List<InvoiceResponse>>("/api/invoices?status=open", Json))!);
+        Assert.Empty((await api.GetFromJsonAsync<List<InvoiceResponse>>("/api/invoices?status=draft", Json))!);
+    }
+
+    [Fact]
+    public async Task An_issued_invoice_is_immutable_and_a_draft_deleted_leaves_no_gap()
+    {
+        var tenant = Guid.CreateVersion7();
+        var api = fixture.Invoicing.ClientFor(tenant);
+        var deleted = await (await api.PostAsJsonAsync("/api/invoices", new { jobId = await fixture.CompletedJobAsync(tenant) })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"/api/invoices/{deleted!.Id}")).StatusCode);
+        var draft = await (await api.PostAsJsonAsync("/api/invoices", new { jobId = await fixture.CompletedJobAsync(tenant) })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+        var sent = await (await api.PostAsJsonAsync($"/api/invoices/{draft!.Id}/send", new { })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+        Assert.Equal("INV-000001", sent!.Number);
+
+        var edit = await api.PutAsJsonAsync($"/api/invoices/{draft.Id}", new { notes = "changed" });
+
+        Assert.Equal(HttpStatusCode.Conflict, edit.StatusCode);
+        Assert.Equal("application/problem+json", edit.Content.Headers.ContentType?.MediaType);
+        var reloaded = await api.GetFromJsonAsync<InvoiceResponse>($"/api/invoices/{draft.Id}", Json);
+        Assert.Equal(sent.Notes, reloaded!.Notes);
+    }
+
+    [Fact]
+    public async Task Bad_input_answers_problem_details_naming_the_field_and_writes_nothing()
+    {
+        var tenant = Guid.CreateVersion7();
+        var jobs = fixture.Jobs.ClientFor(tenant);
+        var api = fixture.Invoicing.ClientFor(tenant);
+        var client = await (await jobs.PostAsJsonAsync("/api/clients", new { firstName = "Ann", lastName = "Lee", phone = "+15550001111" })).Content.ReadFromJsonAsync<MoneyPathFixture.Json>();
+        var scheduled = await (await jobs.PostAsJsonAsync("/api/jobs", new { clientId = client!.Id, title = "Not done yet", lineItems = MoneyPathFixture.DefaultLines })).Content.ReadFromJsonAsync<MoneyPathFixture.Json>();
+
+        await AssertFieldError(await api.PostAsJsonAsync("/api/invoices", new { jobId = scheduled!.Id }), "jobId");
+        await AssertFieldError(await api.PostAsJsonAsync("/api/invoices", new { jobId = Guid.CreateVersion7() }), "jobId");
+        await AssertFieldError(await api.PostAsJsonAsync("/api/invoices", new { }), "jobId");
+        await AssertFieldError(await jobs.PostAsJsonAsync("/api/jobs", new { clientId = client!.Id, title = "x", lineItems = new[] { new { kind = "labor", description = "x", quantity = -1m, unitPrice = 10m } } }), "lineItems[0].quantity");
+        await AssertFieldError(await jobs.PostAsJsonAsync("/api/jobs", new { clientId = client!.Id, title = "x", lineItems = new[] { new { kind = "labor", description = "x", quantity = 1m, unitPrice = 1e12m } } }), "lineItems[0].unitPrice");
+        await AssertFieldError(await jobs.PostAsJsonAsync("/api/jobs", new { clientId = client!.Id, title = "x", lineItems = new[] { new { kind = "gold", description = "x", quantity = 1m, unitPrice = 1m } } }), "lineItems[0].kind");
+        await AssertFieldError(await jobs.PostAsJsonAsync("/api/clients", new { firstName = "A", lastName = "B", phone = "555-1234" }), "phone");
+        var job = await fixture.CompletedJobAsync(tenant);
+        var draft = await (await api.PostAsJsonAsync("/api/invoices", new { jobId = job })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+        await AssertFieldError(await api.PostAsJsonAsync($"/api/invoices/{draft!.Id}/send", new { terms = "net_45" }), "terms");
+
+        var invoices = await api.GetFromJsonAsync<List<InvoiceResponse>>("/api/invoices", Json);
+        Assert.Equal([draft.Id], invoices!.Select(i => i.Id));
+        Assert.Null(invoices![0].Number);
+    }
+
+    [Fact]
+    public async Task Another_tenants_invoice_answers_404_and_stays_unchanged()
+    {
+        var tenantA = Guid.CreateVersion7();
+        var a = fixture.Invoicing.ClientFor(tenantA);
+        var draft = await (await a.PostAsJsonAsync("/api/invoices", new { jobId = await fixture.CompletedJobAsync(tenantA) })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+        var b = fixture.Invoicing.ClientFor(Guid.CreateVersion7());
+
+        Assert.Equal(HttpStatusCode.NotFound, (await b.GetAsync($"/api/invoices/{draft!.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await b.PostAsJsonAsync($"/api/invoices/{draft.Id}/send", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await b.PostAsJsonAsync($"/api/invoices/{draft.Id}/void", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await b.DeleteAsync($"/api/invoices/{draft.Id}")).StatusCode);
+        Assert.Empty((await b.GetFromJsonAsync<List<InvoiceResponse>>("/api/invoices", Json))!);
+        await AssertFieldError(await b.PostAsJsonAsync("/api/invoices", new { jobId = draft.JobId }), "jobId");
+
+        var unchanged = await a.GetFromJsonAsync<InvoiceResponse>($"/api/invoices/{draft.Id}", Json);
+        Assert.Equal("draft", unchanged!.Status);
+    }
+
+    [Fact]
+    public async Task A_PaymentSucceeded_delivered_three_times_is_applied_once()
+    {
+        var (tenant, invoice) = await SentInvoiceAsync();
+        var payment = new PaymentSucceeded { TenantId = tenant, PaymentId = "pi_" + Guid.NewGuid().ToString("N"), InvoiceId = invoice.Id, Amount = 100m, Currency = "USD", Method = "card", PaidAt = DateTimeOffset.UtcNow };
+        var bus = fixture.Invoicing.Services.GetRequiredService<IBus>();
+
+        await bus.Publish(payment, c => c.MessageId = payment.EventId);
+        await bus.Publish(payment, c => c.MessageId = payment.EventId);
+        await bus.Publish(payment with { EventId = Guid.CreateVersion7() }, c => c.MessageId = Guid.CreateVersion7());
+
+        var api = fixture.Invoicing.ClientFor(tenant);
+        var applied = await EventuallyAsync(api, invoice.Id, i => i.AmountPaid > 0);
+        await Task.Delay(1500);
+        var after = await api.GetFromJsonAsync<InvoiceResponse>($"/api/invoices/{invoice.Id}", Json);
+        Assert.Equal(100m, after!.AmountPaid);
+        Assert.Equal(invoice.Total - 100m, after.AmountDue);
+        Assert.Equal("open", after.Status);
+        Assert.Single(after.Payments);
+        Assert.Equal(applied.AmountPaid, after.AmountPaid);
+    }
+
+    [Fact]
+    public async Task A_partial_then_a_final_payment_marks_the_invoice_paid_and_a_refund_reopens_it()
+    {
+        var (tenant, invoice) = await SentInvoiceAsync();
+        var bus = fixture.Invoicing.Services.GetRequiredService<IBus>();
+        var api = fixture.Invoicing.ClientFor(tenant);
+
+        await bus.Publish(new PaymentSucceeded { TenantId = tenant, PaymentId = "pi_partial", InvoiceId = invoice.Id, Amount = 400m, Currency = "USD", Method = "card", PaidAt = DateTimeOffset.UtcNow });
+        var partial = await EventuallyAsync(api, invoice.Id, i => i.AmountPaid == 400m);
+        Assert.Equal("open", partial.Status);
+        Assert.Null(partial.PaidAt);
+
+        await bus.Publish(new PaymentSucceeded { TenantId = tenant, PaymentId = "pi_final", InvoiceId = invoice.Id, Amount = invoice.Total - 400m, Currency = "USD", Method = "card", PaidAt = DateTimeOffset.UtcNow });
+        var paid = await EventuallyAsync(api, invoice.Id, i => i.Status == "paid");
+        Assert.Equal(0m, paid.AmountDue);
+        Assert.NotNull(paid.PaidAt);
+        Assert.Single(await OutboxEventsAsync<InvoicePaid>(tenant), e => e.InvoiceId == invoice.Id && e.AmountPaid == invoice.Total);
+
+        await bus.Publish(new PaymentRefunded { TenantId = tenant, RefundId = "re_1", PaymentId = "pi_final", InvoiceId = invoice.Id, Amount = 50m, Currency = "USD" });
+        var reopened = await EventuallyAsync(api, invoice.Id, i => i.Status == "open");
+        Assert.Equal(50m, reopened.AmountDue);
+    }
+
+    [Fact]
+    public async Task A_manual_cash_payment_is_recorded_and_an_overpayment_is_refused()
+    {
+        var (tenant, invoice) = await SentInvoiceAsync();
+        var api = fixture.Invoicing.ClientFor(tenant, "dispatcher");
+
+        await AssertFieldError(await api.PostAsJsonAsync($"/api/invoices/{invoice.Id}/payments", new { amount = invoice.Total + 1m, method = "cash" }), "amount");
+        await AssertFieldError(await api.PostAsJsonAsync($"/api/invoices/{invoice.Id}/payments", new { amount = 10m, method = "bitcoin" }), "method");
+        var partial = await (await api.PostAsJsonAsync($"/api/invoices/{invoice.Id}/payments", new { amount = 200m, method = "check", reference = "#1042" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+        var paid = await (await api.PostAsJsonAsync($"/api/invoices/{invoice.Id}/payments", new { amount = invoice.Total - 200m, method = "cash" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+
+        Assert.Equal("open", partial!.Status);
+        Assert.Equal(200m, partial.AmountPaid);
+        Assert.Equal("paid", paid!.Status);
+        Assert.Equal(2, paid.Payments.Count);
+        Assert.Equal(HttpStatusCode.Conflict, (await api.PostAsJsonAsync($"/api/invoices/{invoice.Id}/void", new { })).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_pdf_of_an_issued_invoice_holds_its_number_total_and_due_date()
+    {
+        var (tenant, invoice) = await SentInvoiceAsync();
+        var api = fixture.Invoicing.ClientFor(tenant);
+
+        var response = await api.GetAsync($"/api/invoices/{invoice.Id}/pdf");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+        var text = PdfText(await response.Content.ReadAsByteArrayAsync());
+        Assert.Contains(invoice.Number!, text, StringComparison.Ordinal);
+        Assert.Contains("1,014.49", text, StringComparison.Ordinal);
+        Assert.Contains("Dana Reyes", text, StringComparison.Ordinal);
+    }
+
+    private async Task<(Guid Tenant, InvoiceResponse Invoice)> SentInvoiceAsync()
+    {
+        var tenant = Guid.CreateVersion7();
+        var api = fixture.Invoicing.ClientFor(tenant);
+        (await api.PutAsJsonAsync("/api/invoices/settings", new { taxRate = 0.08m })).EnsureSuccessStatusCode();
+        var draft = await (await api.PostAsJsonAsync("/api/invoices", new { jobId = await fixture.CompletedJobAsync(tenant) })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+        var sent = await (await api.PostAsJsonAsync($"/api/invoices/{draft!.Id}/send", new { terms = "net_30" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+        return (tenant, sent!);
+    }
+
+    private async Task<List<T>> OutboxEventsAsync<T>(Guid tenant) where T : IntegrationEvent
+    {
+        await using var scope = fixture.Invoicing.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<InvoicingDbContext>();
+        var rows = await db.OutboxMessages.Where(m => m.TenantId == tenant && m.Type == typeof(T).FullName).ToListAsync();
+        return rows.Select(r => (T)r.ToEvent()).ToList();
+    }
+
+    private static async Task<InvoiceResponse> EventuallyAsync(HttpClient api, Guid id, Func<InvoiceResponse, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var invoice = await api.GetFromJsonAsync<InvoiceResponse>($"/api/invoices/{id}", Json);
+            if (condition(invoice!))
+            {
+                return invoice!;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Invoice {id} never reached the expected state; last: {invoice!.Status}, paid {invoice.AmountPaid}.");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    internal static async Task AssertFieldError(HttpResponseMessage response, string field)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var doc = JsonDocument.Parse(body);
+        Assert.True(doc.RootElement.GetProperty("errors").TryGetProperty(field, out _), $"no error for {field}: {body}");
+    }
+
+    private static string PdfText(byte[] pdf)
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllBytes(file, pdf);
+        using var process = Process.Start(new ProcessStartInfo("pdftotext", [file, "-"]) { RedirectStandardOutput = true })!;
+        var text = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        File.Delete(file);
+        return text;
+    }
+}

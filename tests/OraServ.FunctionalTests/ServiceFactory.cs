@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OraServ.Contracts;
+using OraServ.Messaging;
+using OraServ.Testing;
+
+namespace OraServ.FunctionalTests;
+
+/// <summary>One service hosted in the test, on its own fresh database, with the run's RabbitMQ and the test signing key.</summary>
+public sealed class ServiceFactory<TContext>(TestServers servers, string databaseName, Action<IServiceCollection>? configure = null)
+    : WebApplicationFactory<TContext> where TContext : DbContext
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting($"ConnectionStrings:{databaseName}", servers.ConnectionString(TestServers.NewDatabaseName(databaseName)));
+        builder.UseSetting($"ConnectionStrings:{ResourceNames.Messaging}", servers.RabbitMqConnectionString);
+        builder.UseSetting("Auth:SigningKey", TestTokens.SigningKey);
+        if (configure is not null)
+        {
+            builder.ConfigureServices(configure);
+        }
+    }
+
+    public async Task MigrateAsync() => await Services.MigrateAsync<TContext>(TimeSpan.FromSeconds(30));
+
+    public HttpClient ClientFor(Guid tenant, string role = "owner", string currency = "USD")
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.For(tenant, role, currency));
+        return client;
+    }
+}
