@@ -4,7 +4,10 @@ using OraServ.Invoicing.Pdf.Tests;
 
 namespace OraServ.Benchmarks;
 
-/// <summary>Invoice PDF render time and allocations; the target for 5 lines is under 2 ms and 1 MB.</summary>
+/// <summary>
+/// Invoice PDF render time and allocations; the target for 5 lines is under 2 ms and 1 MB.
+/// Run: dotnet run -c Release --project tests/OraServ.Benchmarks -- --filter '*' --job short
+/// </summary>
 [MemoryDiagnoser]
 public class InvoicePdfBenchmarks
 {

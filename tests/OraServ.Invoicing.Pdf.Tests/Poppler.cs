@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace OraServ.Invoicing.Pdf.Tests;
 
-/// <summary>Reads rendered PDFs back with poppler-utils, the way a customer's viewer would.</summary>
+/// <summary>Reads rendered PDFs back with poppler-utils (and QR codes with zbar-tools), the way a customer's viewer would.</summary>
 internal sealed class Poppler : IDisposable
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"oraserv-invoice-{Guid.NewGuid():N}.pdf");
@@ -66,6 +66,12 @@ internal sealed class Poppler : IDisposable
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (!File.Exists(start.FileName))
+        {
+            throw new InvalidOperationException(
+                $"{start.FileName} is missing: install poppler-utils and zbar-tools (deploy/local/setup.sh).");
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start.");
