@@ -169,6 +169,19 @@ public sealed partial class InvoicePdfTests
         Assert.True(contains, "no link annotation covers the Pay online button");
     }
 
+    [Theory]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("file:///etc/passwd")]
+    [InlineData("/pay/relative")]
+    public void A_pay_url_that_is_not_an_absolute_web_address_is_never_linked(string payUrl)
+    {
+        var pdf = InvoicePdf.Render(SampleInvoices.Open() with { PayUrl = payUrl });
+
+        using var poppler = new Poppler(pdf);
+        Assert.DoesNotContain("Pay online", poppler.Text(), StringComparison.Ordinal);
+        Assert.Empty(LinkUris(pdf));
+    }
+
     [Fact]
     public void The_qr_code_scans_to_the_pay_url()
     {

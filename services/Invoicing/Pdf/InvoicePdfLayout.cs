@@ -90,11 +90,15 @@ internal sealed class InvoicePdfLayout
         _numberText = string.IsNullOrWhiteSpace(invoice.Number) ? "DRAFT" : Clean(invoice.Number);
     }
 
-    /// <summary>Only an issued invoice with money due invites payment; a draft's link is not live yet.</summary>
+    /// <summary>
+    /// Only an issued invoice with money due invites payment (a draft's link is not live yet), and only
+    /// through an http(s) address: a link in a PDF must never run a script or open a local file.
+    /// </summary>
     private bool ShowsPayBlock =>
         _invoice.Status == InvoiceDocumentStatus.Open
         && _invoice.AmountDue > 0
-        && !string.IsNullOrWhiteSpace(_invoice.PayUrl);
+        && Uri.TryCreate(_invoice.PayUrl?.Trim(), UriKind.Absolute, out var url)
+        && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp);
 
     public void Draw()
     {
