@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace OraServ.ServiceDefaults;
@@ -37,6 +38,13 @@ public sealed class TokenSettings
     /// <summary>Base64 HMAC-SHA256 key, at least 32 bytes; provided by the app host or a secret in production.</summary>
     public string SigningKey { get; set; } = "";
     public TimeSpan Lifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>True when <see cref="SigningKey"/> is base64 of at least 32 bytes.</summary>
+    public bool HasUsableKey()
+    {
+        var buffer = new byte[SigningKey.Length];
+        return Convert.TryFromBase64String(SigningKey, buffer, out var written) && written >= 32;
+    }
 
     public SymmetricSecurityKey Key()
     {
@@ -72,8 +80,12 @@ public static class AuthenticationExtensions
     /// </summary>
     public static TBuilder AddOraServAuthentication<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        // Read when first needed, not now: test hosts add their configuration after Program has started building.
-        builder.Services.AddSingleton(sp => TokenSettings.From(sp.GetRequiredService<IConfiguration>()));
+        // Bound when first needed, not now (test hosts add their configuration after Program has started building), and
+        // checked at start, so that a missing key stops the process instead of failing every request.
+        builder.Services.AddOptions<TokenSettings>().BindConfiguration(TokenSettings.Section)
+            .Validate(s => s.HasUsableKey(), "Auth:SigningKey must be a base64 key of at least 32 bytes.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<TokenSettings>>().Value);
         builder.Services.AddProblemDetails();
         builder.Services
             .AddAuthentication(JwtBearerDefaults.AuthenticationScheme)

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Configuration;
@@ -72,3 +74,22 @@ public sealed class GatewayRoutingTests(GatewayApp app) : IClassFixture<GatewayA
     private sealed class RouteValueDictionaryDefaults : Microsoft.AspNetCore.Routing.RouteValueDictionary;
 }
 
+
+public sealed class SigningKeyTests
+{
+    [Theory]
+    [InlineData("")]
+    [InlineData("c2hvcnQ=")]
+    [InlineData("not base64 at all")]
+    public void The_gateway_does_not_start_without_a_usable_signing_key(string key)
+    {
+        using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseSetting("ConnectionStrings:gatewaydb", "Host=127.0.0.1;Port=1;Database=unused");
+            builder.UseSetting("Auth:SigningKey", key);
+        });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => app.Services);
+        Assert.Contains("Auth:SigningKey", error.Message, StringComparison.Ordinal);
+    }
+}
