@@ -1,10 +1,65 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using OraServ.Notifications.Dashboard;
+using OraServ.Notifications.Delivery;
+using OraServ.ServiceDefaults;
+
 namespace OraServ.Notifications;
+
+public sealed record MessageResponse(
+    Guid Id, Guid? InvoiceId, string Channel, string To, string? Subject, string? Body, string Status, string? FailureReason,
+    int Attempts, DateTimeOffset? SentAt, DateTimeOffset CreatedAt)
+{
+    public static MessageResponse From(Message m) => new(
+        m.Id, m.InvoiceId, SnakeCase.Name(m.Channel), m.To, m.Subject, m.Body, SnakeCase.Name(m.Status), m.FailureReason, m.Attempts, m.SentAt, m.CreatedAt);
+}
 
 public static class NotificationsApi
 {
     public static RouteGroupBuilder MapNotificationsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Notifications");
+        var api = app.MapGroup("/api/messages").WithTags("Messages").RequireAuthorization(Roles.DispatcherPolicy);
+        api.MapGet("/", ListMessages).WithName("ListMessages")
+            .WithSummary("The delivery log: every email and SMS of the tenant, newest first, optionally of one invoice.");
+        api.MapPost("/invoices/{invoiceId:guid}/resend", ResendInvoice).WithName("ResendInvoiceEmail")
+            .WithSummary("Email the invoice to the client again (as last issued), with the PDF attached.");
+
+        app.MapHub<DashboardHub>(DashboardHub.Path).RequireAuthorization(Roles.MemberPolicy);
         return api;
+    }
+
+    public static async Task<Ok<List<MessageResponse>>> ListMessages(Guid? invoiceId, NotificationsDbContext db, CancellationToken ct)
+    {
+        var query = db.Messages.AsNoTracking();
+        if (invoiceId is { } id)
+        {
+            query = query.Where(m => m.InvoiceId == id);
+        }
+        var messages = await query.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).Take(500).ToListAsync(ct);
+        return TypedResults.Ok(messages.Select(MessageResponse.From).ToList());
+    }
+
+    public static async Task<Results<Accepted<MessageResponse>, NotFound>> ResendInvoice(
+        Guid invoiceId, NotificationsDbContext db, Deliveries deliveries, TimeProvider time, CancellationToken ct)
+    {
+        if (await db.Invoices.AsNoTracking().SingleOrDefaultAsync(i => i.InvoiceId == invoiceId, ct) is not { } view
+            || InvoiceViews.Issued(view) is not { } issued)
+        {
+            return TypedResults.NotFound();
+        }
+        if (view.Status == "void")
+        {
+            throw new ConflictException("A void invoice is not sent again.");
+        }
+        // The amount due as it is now: part of it may have been paid since the invoice was issued.
+        var message = Templates.InvoiceEmail(issued with { AmountDue = view.AmountDue }, $"invoice-resend:{invoiceId}:{Guid.CreateVersion7()}", time.GetUtcNow());
+        if (message.Status == MessageStatus.Failed)
+        {
+            throw new ConflictException(message.FailureReason!);
+        }
+        db.Messages.Add(message);
+        await db.SaveChangesAsync(ct);
+        deliveries.Wake();
+        return TypedResults.Accepted($"/api/messages?invoiceId={invoiceId}", MessageResponse.From(message));
     }
 }

@@ -6,6 +6,8 @@ namespace OraServ.Notifications;
 
 public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbContext> options, TenantContext tenant) : DbContext(options), IMessagingDbContext
 {
+    public DbSet<Message> Messages => Set<Message>();
+    public DbSet<InvoiceView> Invoices => Set<InvoiceView>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<InboxMessage> InboxMessages => Set<InboxMessage>();
 
@@ -15,6 +17,39 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutboxAndInbox();
+        modelBuilder.Entity<Message>(e =>
+        {
+            e.ToTable("messages");
+            e.HasQueryFilter(m => m.TenantId == CurrentTenant);
+            e.Property(m => m.Channel).HasConversion<string>().HasMaxLength(10);
+            e.Property(m => m.Status).HasConversion<string>().HasMaxLength(10);
+            e.Property(m => m.DedupeKey).HasMaxLength(200);
+            e.Property(m => m.To).HasMaxLength(320);
+            e.Property(m => m.ToName).HasMaxLength(200);
+            e.Property(m => m.FromName).HasMaxLength(200);
+            e.Property(m => m.Subject).HasMaxLength(500);
+            e.Property(m => m.AttachmentName).HasMaxLength(100);
+            e.Property(m => m.FailureReason).HasMaxLength(1000);
+            e.Property(m => m.LastError).HasMaxLength(1000);
+            e.Property(m => m.ProviderId).HasMaxLength(200);
+            // The same event redelivered, or raced by two consumers, records (and so sends) one message.
+            e.HasIndex(m => new { m.TenantId, m.DedupeKey }).IsUnique();
+            e.HasIndex(m => new { m.TenantId, m.InvoiceId, m.CreatedAt });
+            // The delivery worker's scan.
+            e.HasIndex(m => m.NextAttemptAt).HasFilter("\"Status\" = 'Queued'");
+        });
+        modelBuilder.Entity<InvoiceView>(e =>
+        {
+            e.ToTable("invoices");
+            e.HasKey(i => i.InvoiceId);
+            e.HasQueryFilter(i => i.TenantId == CurrentTenant);
+            e.Property(i => i.Number).HasMaxLength(32);
+            e.Property(i => i.Currency).HasMaxLength(3);
+            e.Property(i => i.Status).HasMaxLength(10);
+            e.Property(i => i.AmountDue).HasPrecision(18, 4);
+            e.Property(i => i.AmountPaid).HasPrecision(18, 4);
+            e.Property(i => i.Issued).HasColumnType("jsonb");
+        });
     }
 }
 

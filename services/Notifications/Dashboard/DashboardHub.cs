@@ -1,0 +1,40 @@
+using MassTransit;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using OraServ.ServiceDefaults;
+
+namespace OraServ.Notifications.Dashboard;
+
+/// <summary>Live invoice updates for the dispatcher's dashboard: each connection hears its own tenant only.</summary>
+[Authorize(Policy = Roles.MemberPolicy)]
+public sealed class DashboardHub : Hub
+{
+    public const string Path = "/hubs/dashboard";
+    public const string InvoiceUpdated = "invoiceUpdated";
+
+    public static string Group(Guid tenantId) => $"tenant:{tenantId}";
+
+    public override async Task OnConnectedAsync()
+    {
+        var tenant = TenantProfile.From(Context.User!).TenantId;
+        await Groups.AddToGroupAsync(Context.ConnectionId, Group(tenant));
+        await base.OnConnectedAsync();
+    }
+}
+
+/// <summary>What the dashboard receives as "invoiceUpdated".</summary>
+public sealed record InvoiceUpdate(Guid InvoiceId, string? Number, string Status, decimal AmountDue, decimal AmountPaid, string? Currency);
+
+/// <summary>Notifications' own message from its durable consumers to every instance's hub; not an integration event.</summary>
+public sealed record InvoiceDashboardUpdate(Guid TenantId, Guid InvoiceId, string? Number, string Status, decimal AmountDue, decimal AmountPaid, string? Currency);
+
+/// <summary>Runs on a temporary queue of each instance, so every instance pushes to the dashboards connected to it.</summary>
+public sealed class DashboardPushConsumer(IHubContext<DashboardHub> hub) : IConsumer<InvoiceDashboardUpdate>
+{
+    public Task Consume(ConsumeContext<InvoiceDashboardUpdate> context)
+    {
+        var m = context.Message;
+        return hub.Clients.Group(DashboardHub.Group(m.TenantId)).SendAsync(DashboardHub.InvoiceUpdated,
+            new InvoiceUpdate(m.InvoiceId, m.Number, m.Status, m.AmountDue, m.AmountPaid, m.Currency), context.CancellationToken);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using OraServ.Contracts;
+using OraServ.Testing;
+
+namespace OraServ.Notifications.Tests;
+
+[Collection(NotificationsCollection.Name)]
+public sealed class DashboardHubTests(NotificationsHost host)
+{
+    [Fact]
+    public async Task The_hub_pushes_invoice_updates_to_its_own_tenant_and_not_to_another()
+    {
+        var tenantA = Guid.CreateVersion7();
+        var tenantB = Guid.CreateVersion7();
+        var seenByA = new ConcurrentQueue<JsonElement>();
+        var seenByB = new ConcurrentQueue<JsonElement>();
+        // A browser's way: WebSockets with the token in the query string.
+        await using var a = new HubConnectionBuilder()
+            .WithUrl($"{host.BaseUrl}/hubs/dashboard?access_token={TestTokens.For(tenantA, "dispatcher")}", o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+            })
+            .Build();
+        // The header way.
+        await using var b = new HubConnectionBuilder()
+            .WithUrl($"{host.BaseUrl}/hubs/dashboard", o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(tenantB, "owner")))
+            .Build();
+        a.On<JsonElement>("invoiceUpdated", seenByA.Enqueue);
+        b.On<JsonElement>("invoiceUpdated", seenByB.Enqueue);
+        await a.StartAsync();
+        await b.StartAsync();
+
+        var issued = NotificationsHost.Issued(tenantA, NotificationsHost.NewAddress());
+        await host.PublishAsync(issued);
+        await WaitAsync(() => !seenByA.IsEmpty);
+        await host.PublishAsync(new InvoiceBalanceChanged
+        {
+            TenantId = tenantA, InvoiceId = issued.InvoiceId, AmountPaid = 234.5m, AmountDue = 1000m, Currency = "USD", Status = "open",
+        });
+        await WaitAsync(() => seenByA.Count >= 2);
+
+        var first = seenByA.First();
+        Assert.Equal(issued.InvoiceId, first.GetProperty("invoiceId").GetGuid());
+        Assert.Equal("INV-000123", first.GetProperty("number").GetString());
+        Assert.Equal("open", first.GetProperty("status").GetString());
+        Assert.Equal(1234.5m, first.GetProperty("amountDue").GetDecimal());
+        var second = seenByA.Last();
+        Assert.Equal("INV-000123", second.GetProperty("number").GetString());
+        Assert.Equal(1000m, second.GetProperty("amountDue").GetDecimal());
+        Assert.Equal(234.5m, second.GetProperty("amountPaid").GetDecimal());
+        Assert.Equal("USD", second.GetProperty("currency").GetString());
+
+        await host.PublishAsync(new InvoiceVoided { TenantId = tenantA, InvoiceId = issued.InvoiceId, Number = issued.Number });
+        await WaitAsync(() => seenByA.Count >= 3);
+        Assert.Equal("void", seenByA.Last().GetProperty("status").GetString());
+        await Task.Delay(500);
+        Assert.Empty(seenByB);
+    }
+
+    [Fact]
+    public async Task The_hub_refuses_a_connection_without_a_valid_token()
+    {
+        await using var anonymous = new HubConnectionBuilder().WithUrl($"{host.BaseUrl}/hubs/dashboard").Build();
+        await Assert.ThrowsAnyAsync<Exception>(() => anonymous.StartAsync());
+
+        await using var forged = new HubConnectionBuilder()
+            .WithUrl($"{host.BaseUrl}/hubs/dashboard?access_token={TestTokens.For(Guid.CreateVersion7(), key: Convert.ToBase64String(new byte[32]))}",
+                o => { o.Transports = HttpTransportType.WebSockets; o.SkipNegotiation = true; })
+            .Build();
+        await Assert.ThrowsAnyAsync<Exception>(() => forged.StartAsync());
+    }
+
+    private static async Task WaitAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "No invoiceUpdated arrived in time.");
+            await Task.Delay(50);
+        }
+    }
+}
