@@ -21,8 +21,8 @@ public sealed class InvoicePdfClient(HttpClient http, TokenSettings tokens, Time
         {
             response = await http.SendAsync(request, ct);
         }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !ct.IsCancellationRequested)
-            || ex.GetType().Name == "TimeoutRejectedException")
+        catch (Exception ex) when (ex is HttpRequestException or Polly.ExecutionRejectedException
+            || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
             throw new TransientDeliveryException($"Invoicing did not answer for the invoice PDF: {ex.Message}", ex);
         }
