@@ -53,6 +53,17 @@ public sealed partial class InvoicePdfTests
     }
 
     [Fact]
+    public void A_service_address_equal_to_the_billing_address_is_not_repeated()
+    {
+        var invoice = SampleInvoices.Open() with { ServiceAddress = "88 Juniper Court\nLouisville, CO 80027" };
+
+        using var poppler = new Poppler(InvoicePdf.Render(invoice));
+        var text = poppler.Text();
+        Assert.DoesNotContain("SERVICE ADDRESS", text, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(text, "88 Juniper Court"));
+    }
+
+    [Fact]
     public void Labor_prints_hours_times_rate_material_quantity_times_price_and_a_fee_only_its_amount()
     {
         using var poppler = new Poppler(InvoicePdf.Render(SampleInvoices.Open()));

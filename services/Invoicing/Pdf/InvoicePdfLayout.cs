@@ -201,11 +201,14 @@ internal sealed class InvoicePdfLayout
 
         var bottom = y;
 
-        if (!string.IsNullOrWhiteSpace(_invoice.ServiceAddress))
+        // A service address equal to the billing address says nothing new.
+        var serviceAddress = SplitLines(_invoice.ServiceAddress).ToList();
+        if (serviceAddress.Count > 0
+            && !serviceAddress.SequenceEqual(SplitLines(_invoice.ClientAddress), StringComparer.OrdinalIgnoreCase))
         {
             const double x = Margin + 172;
             y = DrawLabel("SERVICE ADDRESS", x, top) + 4;
-            foreach (var line in SplitLines(_invoice.ServiceAddress).Take(6))
+            foreach (var line in serviceAddress.Take(6))
             {
                 _gfx.DrawString(Fit(line, _body, 124), _body, InkBrush, x, y, LeftAligned);
                 y += 12;
