@@ -8,6 +8,15 @@ var infrastructure = Infrastructure.Add(builder);
 builder.Configuration["Parameters:auth-signing-key"] ??= builder.Configuration["Auth:SigningKey"] ?? LocalSecret(builder, "auth-signing-key");
 var signingKey = builder.AddParameter("auth-signing-key", secret: true);
 
+// Stripe: live keys from configuration (Stripe:SecretKey, Stripe:PublishableKey, Stripe:WebhookSecret) talk to Stripe;
+// without them the Stripe emulator stands in, signing and delivering webhooks to the gateway like Stripe does.
+var liveStripe = !string.IsNullOrEmpty(builder.Configuration["Stripe:SecretKey"]);
+builder.Configuration["Parameters:stripe-secret-key"] ??= builder.Configuration["Stripe:SecretKey"] ?? "sk_test_oraserv_local";
+builder.Configuration["Parameters:stripe-webhook-secret"] ??= builder.Configuration["Stripe:WebhookSecret"] ?? "whsec_" + LocalSecret(builder, "stripe-webhook-secret");
+var stripeSecretKey = builder.AddParameter("stripe-secret-key", secret: true);
+var stripeWebhookSecret = builder.AddParameter("stripe-webhook-secret", secret: true);
+var stripePublishableKey = builder.Configuration["Stripe:PublishableKey"] ?? "pk_test_oraserv_local";
+
 IResourceBuilder<ProjectResource> Service<TProject>(string name, string databaseName) where TProject : IProjectMetadata, new()
 {
     var database = infrastructure.Database(databaseName);
@@ -36,13 +45,36 @@ var jobs = Service<Projects.OraServ_Jobs>(ResourceNames.Jobs, ResourceNames.Jobs
 var invoicing = Service<Projects.OraServ_Invoicing>(ResourceNames.Invoicing, ResourceNames.InvoicingDb)
     .WithReference(jobs);
 var payments = Service<Projects.OraServ_Payments>(ResourceNames.Payments, ResourceNames.PaymentsDb)
-    .WithReference(invoicing);
+    .WithReference(invoicing)
+    .WithEnvironment("Stripe__SecretKey", stripeSecretKey)
+    .WithEnvironment("Stripe__PublishableKey", stripePublishableKey)
+    .WithEnvironment("Stripe__WebhookSecrets__0", stripeWebhookSecret)
+    .WithEnvironment("Stripe__LiveMode", liveStripe && !stripePublishableKey.StartsWith("pk_test_", StringComparison.Ordinal) ? "true" : "false");
+IResourceBuilder<ProjectResource>? emulator = null;
+if (!liveStripe)
+{
+    emulator = builder.AddProject<Projects.OraServ_StripeEmulator>(ResourceNames.StripeEmulator)
+        .WithEnvironment("Emulator__WebhookSecret", stripeWebhookSecret)
+        .WithHttpHealthCheck("/_emulator/events");
+    payments.WithEnvironment("Stripe__ApiBase", emulator.GetEndpoint("http")).WaitFor(emulator);
+}
 var notifications = Service<Projects.OraServ_Notifications>(ResourceNames.Notifications, ResourceNames.NotificationsDb)
     .WithReference(invoicing);
 var automation = Service<Projects.OraServ_Automation>(ResourceNames.Automation, ResourceNames.AutomationDb)
     .WithReference(invoicing);
 
-builder.AddProject<Projects.OraServ_Gateway>(ResourceNames.Gateway)
+var gatewayDb = infrastructure.Database(ResourceNames.GatewayDb);
+var gatewayMigrations = builder.AddProject<Projects.OraServ_Gateway>($"{ResourceNames.Gateway}-migrations", launchProfileName: null)
+    .WithArgs(ResourceNames.MigrateArgument)
+    .WithReference(gatewayDb);
+foreach (var server in infrastructure.Servers)
+{
+    gatewayMigrations.WaitFor(server);
+}
+
+var gateway = builder.AddProject<Projects.OraServ_Gateway>(ResourceNames.Gateway)
+    .WithReference(gatewayDb)
+    .WaitForCompletion(gatewayMigrations)
     .WithReference(jobs).WaitFor(jobs)
     .WithReference(invoicing).WaitFor(invoicing)
     .WithReference(payments).WaitFor(payments)
@@ -51,6 +83,20 @@ builder.AddProject<Projects.OraServ_Gateway>(ResourceNames.Gateway)
     .WithEnvironment("Auth__SigningKey", signingKey)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
+foreach (var server in infrastructure.Servers)
+{
+    gateway.WaitFor(server);
+}
+
+// Pay links, Stripe redirects and webhooks go to the gateway's public address: OraServ:PublicUrl in production and
+// the local run, the gateway's own endpoint where none is set (the tests, on random ports).
+var configuredUrl = builder.Configuration["OraServ:PublicUrl"];
+var publicUrl = string.IsNullOrEmpty(configuredUrl)
+    ? ReferenceExpression.Create($"{gateway.GetEndpoint("http")}")
+    : ReferenceExpression.Create($"{configuredUrl}");
+invoicing.WithEnvironment("Invoicing__PublicUrl", publicUrl);
+payments.WithEnvironment("Payments__PublicBaseUrl", publicUrl);
+emulator?.WithEnvironment("Emulator__WebhookUrl", ReferenceExpression.Create($"{publicUrl}/webhooks/stripe"));
 
 builder.Build().Run();
 

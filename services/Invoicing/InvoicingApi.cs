@@ -56,9 +56,13 @@ public static class InvoicingApi
         api.MapPost("/{id:guid}/send", Send).WithName("SendInvoice").WithSummary("Issue the invoice (number, due date, pay link) and email it.");
         api.MapPost("/{id:guid}/void", Void).WithName("VoidInvoice");
         api.MapPost("/{id:guid}/payments", RecordPayment).WithName("RecordPayment").WithSummary("Record a manual payment (cash, check).");
-        api.MapGet("/{id:guid}/pdf", Pdf).WithName("InvoicePdf").Produces(200, contentType: "application/pdf");
         api.MapGet("/settings", GetSettings).WithName("GetInvoiceSettings");
         api.MapPut("/settings", UpdateSettings).WithName("UpdateInvoiceSettings").RequireAuthorization(Roles.OwnerPolicy);
+
+        // The PDF is also fetched by Notifications (a service token) to attach it to the invoice email.
+        app.MapGet("/api/invoices/{id:guid}/pdf", Pdf).WithTags("Invoices").WithName("InvoicePdf")
+            .WithSummary("The invoice as a PDF.").Produces(200, contentType: "application/pdf")
+            .RequireAuthorization(ServiceTokens.DocumentsPolicy);
         return api;
     }
 

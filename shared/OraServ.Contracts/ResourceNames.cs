@@ -17,6 +17,10 @@ public static class ResourceNames
     public const string Notifications = "notifications";
     /// <summary>Automation service.</summary>
     public const string Automation = "automation";
+    /// <summary>The Stripe emulator of the local run and the tests.</summary>
+    public const string StripeEmulator = "stripe-emulator";
+    /// <summary>The SMTP catcher of the local run (smtp4dev).</summary>
+    public const string MailCatcher = "smtp4dev";
     /// <summary>The public gateway.</summary>
     public const string Gateway = "gateway";
     /// <summary>Gateway database (tenants, users).</summary>

@@ -58,6 +58,8 @@ public static class ApiDefaultsExtensions
     public static TBuilder AddOraServApi<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddOraServAuthentication();
+        builder.Services.AddAuthorizationBuilder().AddPolicy(ServiceTokens.DocumentsPolicy, p =>
+            p.RequireClaim(OraServClaims.TenantId).RequireRole(Roles.Owner, Roles.Dispatcher, ServiceTokens.Role));
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));

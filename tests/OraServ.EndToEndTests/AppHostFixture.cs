@@ -15,6 +15,7 @@ public sealed class AppHostFixture : IAsyncLifetime
 {
     public DistributedApplication App { get; private set; } = null!;
     public HttpClient Gateway { get; private set; } = null!;
+    public Uri StripeEmulator { get; private set; } = null!;
 
     public static readonly string[] Services =
         [ResourceNames.Jobs, ResourceNames.Invoicing, ResourceNames.Payments, ResourceNames.Notifications, ResourceNames.Automation];
@@ -28,13 +29,19 @@ public sealed class AppHostFixture : IAsyncLifetime
             $"--Infrastructure:DataDirectory={data}",
             $"--Infrastructure:PostgresPort={ServerProcess.FreePort()}",
             $"--Infrastructure:RabbitMqPort={ServerProcess.FreePort(span: 2)}",
+            "--OraServ:PublicUrl=",
         ]);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // The services' own warnings and errors end up in the test output, where a failing run is read.
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Error)
+            .AddSimpleConsole(o => o.SingleLine = true));
         App = await builder.BuildAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await App.StartAsync(timeout.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Gateway, timeout.Token);
         Gateway = App.CreateHttpClient(ResourceNames.Gateway);
+        StripeEmulator = App.GetEndpoint(ResourceNames.StripeEmulator, "http");
     }
 
     public async Task DisposeAsync()
