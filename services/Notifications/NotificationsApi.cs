@@ -14,6 +14,9 @@ public sealed record MessageResponse(
         m.Id, m.InvoiceId, SnakeCase.Name(m.Channel), m.To, m.Subject, m.Body, SnakeCase.Name(m.Status), m.FailureReason, m.Attempts, m.SentAt, m.CreatedAt);
 }
 
+/// <summary>Optionally another address, e.g. when the client had none when the invoice was issued.</summary>
+public sealed record ResendRequest(string? To);
+
 public static class NotificationsApi
 {
     public static RouteGroupBuilder MapNotificationsApi(this IEndpointRouteBuilder app)
@@ -39,9 +42,15 @@ public static class NotificationsApi
         return TypedResults.Ok(messages.Select(MessageResponse.From).ToList());
     }
 
-    public static async Task<Results<Accepted<MessageResponse>, NotFound>> ResendInvoice(
-        Guid invoiceId, NotificationsDbContext db, Deliveries deliveries, TimeProvider time, CancellationToken ct)
+    public static async Task<Results<Accepted<MessageResponse>, NotFound, ValidationProblem>> ResendInvoice(
+        Guid invoiceId, ResendRequest? request, NotificationsDbContext db, Deliveries deliveries, TimeProvider time, CancellationToken ct)
     {
+        var errors = new ValidationErrors();
+        errors.Email("to", request?.To, required: false);
+        if (errors.Any)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
         if (await db.Invoices.AsNoTracking().SingleOrDefaultAsync(i => i.InvoiceId == invoiceId, ct) is not { } view
             || InvoiceViews.Issued(view) is not { } issued)
         {
@@ -52,7 +61,8 @@ public static class NotificationsApi
             throw new ConflictException("A void invoice is not sent again.");
         }
         // The amount due as it is now: part of it may have been paid since the invoice was issued.
-        var message = Templates.InvoiceEmail(issued with { AmountDue = view.AmountDue }, $"invoice-resend:{invoiceId}:{Guid.CreateVersion7()}", time.GetUtcNow());
+        var message = Templates.InvoiceEmail(
+            issued with { AmountDue = view.AmountDue, Client = issued.Client with { Email = request?.To ?? issued.Client.Email } }, $"invoice-resend:{invoiceId}:{Guid.CreateVersion7()}", time.GetUtcNow());
         if (message.Status == MessageStatus.Failed)
         {
             throw new ConflictException(message.FailureReason!);

@@ -204,6 +204,26 @@ public sealed partial class InvoiceEmailTests(NotificationsHost host)
     }
 
     [Fact]
+    public async Task An_invoice_that_failed_for_want_of_an_address_can_be_resent_to_one()
+    {
+        var tenant = Guid.CreateVersion7();
+        var issued = NotificationsHost.Issued(tenant, email: null);
+        await host.PublishAsync(issued);
+        await host.WaitForLogAsync(tenant, issued.InvoiceId, m => m is [{ Status: "failed" }]);
+        using var api = host.ClientFor(tenant);
+
+        Assert.Equal(HttpStatusCode.Conflict, (await api.PostAsync($"/api/messages/invoices/{issued.InvoiceId}/resend", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest,
+            (await api.PostAsJsonAsync($"/api/messages/invoices/{issued.InvoiceId}/resend", new { to = "dana@example.com\r\nBcc: x@example.com" })).StatusCode);
+        var to = NotificationsHost.NewAddress();
+        Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsJsonAsync($"/api/messages/invoices/{issued.InvoiceId}/resend", new { to })).StatusCode);
+
+        Assert.Equal("INV-000123.pdf", Assert.Single(await host.Smtp.WaitForAsync(to)).Attachments.OfType<MimePart>().Single().FileName);
+        var log = await host.WaitForLogAsync(tenant, issued.InvoiceId, m => m.Count == 2 && m[0].Status == "sent");
+        Assert.Equal((to, "failed"), (log[0].To, log[1].Status));
+    }
+
+    [Fact]
     public async Task A_tenant_sees_only_its_own_delivery_log_and_technicians_none()
     {
         var tenantA = Guid.CreateVersion7();
