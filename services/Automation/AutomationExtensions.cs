@@ -12,8 +12,21 @@ public static class AutomationExtensions
         builder.AddOraServApi();
         builder.AddOraServDataAndMessaging<AutomationDbContext>(ResourceNames.AutomationDb, bus =>
         {
+            // Our own queues (automation-invoice-issued, ...): Notifications and Payments consume the same events
+            // with consumers of the same names, and a shared queue would split the events between the services.
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(ResourceNames.Automation + "-", false));
             bus.AddConsumers(typeof(AutomationExtensions).Assembly);
         });
+        builder.Services.AddOptions<AutomationOptions>().BindConfiguration(AutomationOptions.Section)
+            .Validate(o => o.TickInterval > TimeSpan.Zero && o.BatchSize > 0, "Automation:TickInterval and Automation:BatchSize must be positive.");
+        builder.Services.AddSingleton<ReminderTemplates>();
+        builder.Services.AddScoped<ReminderPlanner>();
+        builder.Services.AddScoped<TenantDirectory>();
+        builder.Services.AddSingleton<SchedulerStatus>();
+        if (!builder.Configuration.GetValue<bool>("Migrate:Only"))
+        {
+            builder.Services.AddHostedService<ReminderScheduler>();
+        }
         return builder;
     }
 }

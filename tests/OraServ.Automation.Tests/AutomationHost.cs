@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using MassTransit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using OraServ.Contracts;
+using OraServ.Messaging;
+using OraServ.ServiceDefaults;
+using OraServ.Testing;
+
+namespace OraServ.Automation.Tests;
+
+/// <summary>
+/// One Automation instance hosted in the test on a database the test names (so a second instance, or the same one
+/// restarted, uses the same data), with the run's RabbitMQ and a clock the test moves.
+/// </summary>
+public sealed class AutomationHost(TestServers servers, string database, FakeTimeProvider clock, IReadOnlyDictionary<string, string>? settings = null)
+    : WebApplicationFactory<AutomationDbContext>
+{
+    public const string TimeZone = "America/Chicago";
+
+    public FakeTimeProvider Clock => clock;
+
+    public string ConnectionString => servers.ConnectionString(database);
+
+    /// <summary>Starts an instance; the database is migrated first, as the app host's migration step does.</summary>
+    public static async Task<AutomationHost> StartAsync(TestServers servers, string database, FakeTimeProvider clock, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        await MigrateAsync(servers.ConnectionString(database));
+        var host = new AutomationHost(servers, database, clock, settings);
+        host.StartServer();
+        return host;
+    }
+
+    public static async Task MigrateAsync(string connectionString)
+    {
+        await using var db = Context(connectionString);
+        await db.Database.MigrateAsync();
+    }
+
+    /// <summary>A context on the database that sees every tenant (the tests check what the service wrote).</summary>
+    public static AutomationDbContext Context(string connectionString) => new(
+        new DbContextOptionsBuilder<AutomationDbContext>()
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history")).Options,
+        new TenantContext(new HttpContextAccessor()));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting($"ConnectionStrings:{ResourceNames.AutomationDb}", servers.ConnectionString(database));
+        builder.UseSetting($"ConnectionStrings:{ResourceNames.Messaging}", servers.RabbitMqConnectionString);
+        builder.UseSetting("Auth:SigningKey", TestTokens.SigningKey);
+        builder.UseSetting("Automation:TickInterval", "00:00:01");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(clock);
+        });
+    }
+
+    public HttpClient ClientFor(Guid tenant, string role = Roles.Dispatcher, string timeZone = TimeZone, string currency = "USD")
+    {
+        var client = CreateClient();
+        // Long-lived: the test clock runs days ahead of the real one.
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            TestTokens.For(tenant, role, currency, timeZone, lifetime: TimeSpan.FromDays(120)));
+        return client;
+    }
+
+    public Task PublishAsync(IntegrationEvent message) =>
+        Services.GetRequiredService<IBus>().Publish(message, message.GetType(), context => context.MessageId = message.EventId);
+
+    /// <summary>Moves the clock to <paramref name="at"/> and waits for a tick of this instance that saw it.</summary>
+    public async Task TickAtAsync(DateTimeOffset at)
+    {
+        if (at > clock.GetUtcNow())
+        {
+            clock.SetUtcNow(at);
+        }
+        await TickedAsync(at);
+    }
+
+    public async Task TickedAsync(DateTimeOffset at)
+    {
+        var status = Services.GetRequiredService<SchedulerStatus>();
+        // A tick already under way when the clock moved sleeps a tick interval of test time: nudge it on by that.
+        await Eventually.TrueAsync(() => Task.FromResult(status.LastTick >= at), $"a scheduler tick at {at:O}", () => clock.Advance(TimeSpan.FromSeconds(1)));
+    }
+}
+
+/// <summary>Polls until a condition holds (messages cross a real broker), failing with what was awaited.</summary>
+public static class Eventually
+{
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what, Action? nudge = null, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        for (var round = 1; !await condition(); round++)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+            if (round % 10 == 0)
+            {
+                nudge?.Invoke();
+            }
+            await Task.Delay(50);
+        }
+    }
+}
+
+/// <summary>A bus of the test's own that receives what Automation asks Notifications to send, as Notifications would.</summary>
+public sealed class SentMessages : IAsyncDisposable
+{
+    private readonly IBusControl _bus;
+    public ConcurrentBag<SendSms> Sms { get; } = [];
+    public ConcurrentBag<SendEmail> Emails { get; } = [];
+
+    private SentMessages(string amqp)
+    {
+        var uri = new Uri(amqp);
+        _bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(uri.Host, (ushort)uri.Port, "/", h =>
+            {
+                h.Username("guest");
+                h.Password("guest");
+            });
+            cfg.ReceiveEndpoint($"automation-tests-{Guid.NewGuid():N}", e =>
+            {
+                e.AutoDelete = true;
+                e.Durable = false;
+                e.Handler<SendSms>(context =>
+                {
+                    Sms.Add(context.Message);
+                    return Task.CompletedTask;
+                });
+                e.Handler<SendEmail>(context =>
+                {
+                    Emails.Add(context.Message);
+                    return Task.CompletedTask;
+                });
+            });
+        });
+    }
+
+    public static async Task<SentMessages> StartAsync(string amqp)
+    {
+        var sent = new SentMessages(amqp);
+        await sent._bus.StartAsync();
+        return sent;
+    }
+
+    public List<SendSms> SmsFor(Guid invoiceId) => [.. Sms.Where(m => m.InvoiceId == invoiceId)];
+
+    public async ValueTask DisposeAsync() => await _bus.StopAsync();
+}
+
+/// <summary>The run's servers and one listener for the SMS and emails every test's Automation asks for.</summary>
+public sealed class AutomationFixture : IAsyncLifetime
+{
+    public TestServers Servers { get; private set; } = null!;
+    public SentMessages Sent { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Servers = await TestServers.SharedAsync();
+        Sent = await SentMessages.StartAsync(Servers.RabbitMqConnectionString);
+    }
+
+    public async Task DisposeAsync() => await Sent.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class AutomationCollection : ICollectionFixture<AutomationFixture>
+{
+    public const string Name = "automation";
+}
