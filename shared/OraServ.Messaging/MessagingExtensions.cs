@@ -43,19 +43,24 @@ public static class MessagingExtensions
             return builder;
         }
 
-        builder.Services.AddOraServBus(builder.Configuration, configure);
+        // Each service consumes from queues of its own: two services with an InvoiceIssuedConsumer must not compete
+        // for one "invoice-issued" queue. The prefix is the service's name (OraServ.Payments -> payments-invoice-issued).
+        var prefix = builder.Configuration["Messaging:EndpointPrefix"]
+            ?? builder.Environment.ApplicationName.Split('.')[^1].ToLowerInvariant();
+        builder.Services.AddOraServBus(builder.Configuration, configure, prefix);
         builder.Services.AddHostedService<OutboxRelay<TContext>>();
         return builder;
     }
 
-    public static IServiceCollection AddOraServBus(this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator>? configure = null)
+    public static IServiceCollection AddOraServBus(this IServiceCollection services, IConfiguration configuration,
+        Action<IBusRegistrationConfigurator>? configure = null, string endpointPrefix = "")
     {
         var amqp = configuration.GetConnectionString(ResourceNames.Messaging)
             ?? throw new InvalidOperationException($"Connection string '{ResourceNames.Messaging}' is missing.");
 
         services.AddMassTransit(bus =>
         {
-            bus.SetKebabCaseEndpointNameFormatter();
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(endpointPrefix.Length > 0 ? endpointPrefix + "-" : null, false));
             configure?.Invoke(bus);
             bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
             {

@@ -70,6 +70,7 @@ public sealed class MessagingHarness : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration["ConnectionStrings:widgetsdb"] = postgres;
         builder.Configuration[$"ConnectionStrings:{ResourceNames.Messaging}"] = rabbitMq;
+        builder.Configuration["Messaging:EndpointPrefix"] = "";
         builder.AddOraServDataAndMessaging<WidgetDbContext>("widgetsdb", consumers);
         var host = builder.Build();
         await host.Services.MigrateWithoutMigrationsAsync();
