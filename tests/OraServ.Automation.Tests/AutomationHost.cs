@@ -19,7 +19,8 @@ namespace OraServ.Automation.Tests;
 /// One Automation instance hosted in the test on a database the test names (so a second instance, or the same one
 /// restarted, uses the same data), with the run's RabbitMQ and a clock the test moves.
 /// </summary>
-public sealed class AutomationHost(TestServers servers, string database, FakeTimeProvider clock, IReadOnlyDictionary<string, string>? settings = null)
+public sealed class AutomationHost(TestServers servers, string database, FakeTimeProvider clock, IReadOnlyDictionary<string, string>? settings = null,
+    Action<IServiceCollection>? configure = null)
     : WebApplicationFactory<AutomationDbContext>
 {
     public const string TimeZone = "America/Chicago";
@@ -29,10 +30,11 @@ public sealed class AutomationHost(TestServers servers, string database, FakeTim
     public string ConnectionString => servers.ConnectionString(database);
 
     /// <summary>Starts an instance; the database is migrated first, as the app host's migration step does.</summary>
-    public static async Task<AutomationHost> StartAsync(TestServers servers, string database, FakeTimeProvider clock, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<AutomationHost> StartAsync(TestServers servers, string database, FakeTimeProvider clock, IReadOnlyDictionary<string, string>? settings = null,
+        Action<IServiceCollection>? configure = null)
     {
         await MigrateAsync(servers.ConnectionString(database));
-        var host = new AutomationHost(servers, database, clock, settings);
+        var host = new AutomationHost(servers, database, clock, settings, configure);
         host.StartServer();
         return host;
     }
@@ -64,6 +66,7 @@ public sealed class AutomationHost(TestServers servers, string database, FakeTim
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(clock);
+            configure?.Invoke(services);
         });
     }
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.EntityFrameworkCore;
 using OraServ.Contracts;
 using OraServ.Testing;
 
@@ -258,5 +259,56 @@ public sealed class SchedulingTests(AutomationFixture fixture) : IAsyncLifetime
 
         await host.TickAtAsync(dueAt.AddHours(2));
         Assert.Empty(await Invoices.OutboxSmsAsync(host));
+    }
+
+    [Fact]
+    public async Task A_failed_payment_sends_its_email_once_and_a_due_soon_step_is_planned_before_the_due_date()
+    {
+        var host = await StartAsync();
+        var dispatcher = host.ClientFor(_tenant);
+        var failed = (await (await dispatcher.PostAsJsonAsync("/api/automations", new
+        {
+            name = "Card declined",
+            trigger = new { @event = "payment.failed", days = 0 },
+            action = new { channel = "email", subject = "{{ business.name }}: invoice {{ invoice.number }}", template = "Hi {{ client.firstName }}, your payment of {{ invoice.amountDue }} did not go through. Try again: {{ invoice.link }}" },
+        })).Content.ReadFromJsonAsync<RuleResponse>())!;
+        var dueSoon = (await (await dispatcher.PostAsJsonAsync("/api/automations", new
+        {
+            name = "Due in 3 days",
+            trigger = new { @event = "invoice.due_in", days = 3 },
+            action = new { channel = "sms", template = "{{ invoice.number }} is due on {{ invoice.dueDate }}." },
+        })).Content.ReadFromJsonAsync<RuleResponse>())!;
+        var now = _clock.GetUtcNow();
+        var invoice = Invoices.Issued(_tenant, Invoices.LocalDate(now).AddDays(10), now);
+        await host.PublishAsync(invoice);
+        await Invoices.WaitForReminderAsync(host, invoice.InvoiceId, ReminderStatus.Pending);
+        await using (var db = AutomationHost.Context(host.ConnectionString))
+        {
+            var planned = await db.Reminders.IgnoreQueryFilters().SingleAsync(r => r.RuleId == dueSoon.Id);
+            Assert.Equal(Invoices.Local(invoice.DueDate.AddDays(-3), 9), planned.DueAt);
+        }
+
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            await host.PublishAsync(new PaymentFailed
+            {
+                TenantId = _tenant, InvoiceId = invoice.InvoiceId, PaymentId = $"pi_{attempt}", Amount = invoice.Total, Currency = "USD", Reason = "card_declined",
+                OccurredAt = _clock.GetUtcNow(),
+            });
+            await Eventually.TrueAsync(async () =>
+            {
+                await using var db = AutomationHost.Context(host.ConnectionString);
+                return await db.Reminders.IgnoreQueryFilters().AnyAsync(r => r.RuleId == failed.Id);
+            }, "the payment.failed reminder");
+            await host.TickAtAsync(_clock.GetUtcNow().AddMinutes(1));
+        }
+
+        await using (var db = AutomationHost.Context(host.ConnectionString))
+        {
+            var emails = (await db.OutboxMessages.Where(m => m.Type == typeof(SendEmail).FullName).ToListAsync()).Select(m => (SendEmail)m.ToEvent()).ToList();
+            var email = Assert.Single(emails);
+            Assert.Equal(("dana@example.com", "Acme Plumbing: invoice INV-000042"), (email.To, email.Subject));
+            Assert.Equal("Hi Dana, your payment of $1,234.50 did not go through. Try again: https://pay.oraserv.test/pay/INV-000042", email.Body);
+        }
     }
 }

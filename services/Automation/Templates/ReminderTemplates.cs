@@ -30,6 +30,10 @@ public sealed class ReminderTemplates
 
     private readonly FluidParser _parser = new();
 
+    // Parsed once per template text: a tick renders the same few templates hundreds of times.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IFluidTemplate> _parsed = new(StringComparer.Ordinal);
+    private const int MaxCached = 10_000;
+
     // A tenant writes these: bound the work one render may do.
     private readonly TemplateOptions _options = new() { MaxSteps = 10_000, MaxRecursion = 10 };
 
@@ -58,9 +62,17 @@ public sealed class ReminderTemplates
 
     public async Task<string> RenderAsync(string text, TemplateData data)
     {
-        if (!_parser.TryParse(text, out var template, out var error))
+        if (!_parsed.TryGetValue(text, out var template))
         {
-            throw new InvalidOperationException($"The template does not parse: {error}");
+            if (!_parser.TryParse(text, out template, out var error))
+            {
+                throw new InvalidOperationException($"The template does not parse: {error}");
+            }
+            if (_parsed.Count >= MaxCached)
+            {
+                _parsed.Clear();
+            }
+            _parsed[text] = template;
         }
         var context = new TemplateContext(_options);
         var invoice = data.Invoice;
