@@ -12,9 +12,6 @@ public static class AutomationExtensions
         builder.AddOraServApi();
         builder.AddOraServDataAndMessaging<AutomationDbContext>(ResourceNames.AutomationDb, bus =>
         {
-            // Our own queues (automation-invoice-issued, ...): Notifications and Payments consume the same events
-            // with consumers of the same names, and a shared queue would split the events between the services.
-            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(ResourceNames.Automation + "-", false));
             bus.AddConsumers(typeof(AutomationExtensions).Assembly);
         });
         builder.Services.AddOptions<AutomationOptions>().BindConfiguration(AutomationOptions.Section)
