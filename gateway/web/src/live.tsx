@@ -1,0 +1,89 @@
+import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from '@microsoft/signalr';
+import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { InvoiceStatus } from './api';
+
+/** What Notifications pushes on /hubs/dashboard as "invoiceUpdated". */
+export interface InvoiceUpdate {
+  invoiceId: string;
+  number: string | null;
+  status: InvoiceStatus;
+  amountDue: number;
+  amountPaid: number;
+  currency: string | null;
+}
+
+export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+type Listener = (update: InvoiceUpdate) => void;
+
+interface LiveValue {
+  state: LiveState;
+  subscribe: (listener: Listener) => () => void;
+}
+
+const LiveContext = createContext<LiveValue>({ state: 'offline', subscribe: () => () => {} });
+
+/** One SignalR connection per signed-in tab; the access cookie authenticates it through the gateway. */
+export function LiveProvider({ children }: { children: ReactNode }) {
+  const [state, setState] = useState<LiveState>('connecting');
+  const listeners = useRef(new Set<Listener>());
+  const [value] = useState<Omit<LiveValue, 'state'>>(() => ({
+    subscribe: (listener: Listener) => {
+      listeners.current.add(listener);
+      return () => listeners.current.delete(listener);
+    },
+  }));
+
+  useEffect(() => {
+    let stopped = false;
+    let retry: number | undefined;
+    const connection: HubConnection = new HubConnectionBuilder()
+      .withUrl('/hubs/dashboard')
+      .withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 30000])
+      .configureLogging(LogLevel.Warning)
+      .build();
+    connection.on('invoiceUpdated', (update: InvoiceUpdate) => listeners.current.forEach((listener) => listener(update)));
+    connection.onreconnecting(() => setState('reconnecting'));
+    connection.onreconnected(() => setState('live'));
+    connection.onclose(() => {
+      if (stopped) return;
+      setState('offline');
+      retry = window.setTimeout(start, 5000);
+    });
+
+    async function start() {
+      if (stopped || connection.state !== HubConnectionState.Disconnected) return;
+      setState('connecting');
+      try {
+        await connection.start();
+        if (!stopped) setState('live');
+      } catch {
+        if (!stopped) {
+          setState('offline');
+          retry = window.setTimeout(start, 5000);
+        }
+      }
+    }
+
+    void start();
+    return () => {
+      stopped = true;
+      window.clearTimeout(retry);
+      void connection.stop();
+    };
+  }, []);
+
+  return <LiveContext.Provider value={{ state, subscribe: value.subscribe }}>{children}</LiveContext.Provider>;
+}
+
+export function useLiveState(): LiveState {
+  return useContext(LiveContext).state;
+}
+
+/** Calls the listener for every invoice update pushed to this tenant's dashboards. */
+export function useInvoiceUpdates(listener: Listener): void {
+  const { subscribe } = useContext(LiveContext);
+  const latest = useRef(listener);
+  latest.current = listener;
+  useEffect(() => subscribe((update) => latest.current(update)), [subscribe]);
+}

@@ -1,0 +1,68 @@
+import { expect, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** docs/screenshots at the repository root: the README shows these. */
+export const screenshots = resolve(here, '../../../docs/screenshots');
+mkdirSync(screenshots, { recursive: true });
+
+export const smtp4dev = process.env.ORASERV_SMTP4DEV_URL ?? 'http://127.0.0.1:8025';
+
+export const password = 'plumbing-rocks-2025';
+
+export function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Signs a new business up through the page, as a person does; lands on the dashboard. */
+export async function signUp(page: Page, businessName: string, email: string): Promise<void> {
+  await page.goto('/signup');
+  await page.getByLabel('Business name').fill(businessName);
+  await page.getByLabel('Work email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Currency').selectOption('USD');
+  await page.getByLabel('Time zone').fill('America/Chicago');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+}
+
+interface MailSummary {
+  id: string;
+  to?: string[] | string;
+  subject?: string;
+}
+
+/** The pay link of the newest email smtp4dev caught for a recipient, or null when no smtp4dev answers. */
+export async function payLinkFromEmail(recipient: string, timeoutMs = 30_000): Promise<string | null> {
+  const deadline = Date.now() + timeoutMs;
+  try {
+    await fetch(`${smtp4dev}/api/messages`);
+  } catch {
+    return null;
+  }
+  while (Date.now() < deadline) {
+    const response = await fetch(`${smtp4dev}/api/messages?pageSize=100`);
+    const body = (await response.json()) as MailSummary[] | { results: MailSummary[] };
+    const messages = Array.isArray(body) ? body : body.results;
+    const mine = messages.filter((m) => JSON.stringify(m.to ?? '').toLowerCase().includes(recipient.toLowerCase()));
+    for (const message of mine.reverse()) {
+      const html = await (await fetch(`${smtp4dev}/api/messages/${message.id}/html`)).text();
+      const link = html.match(/href="([^"]*\/pay\/[^"]+)"/);
+      if (link) return link[1].replace(/&amp;/g, '&');
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`No email with a pay link reached ${recipient} in smtp4dev within ${timeoutMs / 1000}s.`);
+}
+
+/** Pays on the Stripe emulator's test card form (what Stripe's hosted page is offline). */
+export async function payOnTestCardForm(page: Page, card: string): Promise<void> {
+  await expect(page.getByRole('heading', { name: /Test payment/ })).toBeVisible();
+  await page.getByLabel('Card number').fill(card);
+  await page.getByLabel('Expiry').fill('12 / 34');
+  await page.getByLabel('CVC').fill('123');
+  await page.getByRole('button', { name: 'Pay' }).click();
+}
