@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Security.Cryptography;
 using OraServ.AppHost;
 using OraServ.Contracts;
@@ -60,6 +61,32 @@ if (!liveStripe)
 }
 var notifications = Service<Projects.OraServ_Notifications>(ResourceNames.Notifications, ResourceNames.NotificationsDb)
     .WithReference(invoicing);
+if (string.IsNullOrEmpty(builder.Configuration["Smtp:Host"]))
+{
+    // The local run's mail goes to smtp4dev (the .NET tool restored from .config/dotnet-tools.json): SMTP on
+    // 127.0.0.1:2525, its web inbox and API on http://127.0.0.1:8025. Mail is kept in memory.
+    var smtpPort = builder.Configuration.GetValue("Infrastructure:SmtpPort", 2525);
+    var inboxPort = builder.Configuration.GetValue("Infrastructure:MailInboxPort", 8025);
+    var mail = builder.AddExecutable(ResourceNames.MailCatcher, "dotnet", builder.AppHostDirectory,
+            "tool", "run", "smtp4dev", "--", $"--smtpport={smtpPort}", "--bindaddress=127.0.0.1", $"--urls=http://127.0.0.1:{inboxPort}",
+            "--db=", "--imapport=", "--pop3port=", "--nousersettings")
+        .WithHttpEndpoint(port: inboxPort, targetPort: inboxPort, name: "inbox", isProxied: false)
+        .WithHttpHealthCheck("/", endpointName: "inbox");
+    notifications
+        .WithEnvironment("Smtp__Host", "127.0.0.1")
+        .WithEnvironment("Smtp__Port", smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        .WaitFor(mail);
+}
+else
+{
+    foreach (var key in new[] { "Host", "Port", "UseTls", "User", "Password", "From" })
+    {
+        if (builder.Configuration[$"Smtp:{key}"] is { Length: > 0 } value)
+        {
+            notifications.WithEnvironment($"Smtp__{key}", value);
+        }
+    }
+}
 var automation = Service<Projects.OraServ_Automation>(ResourceNames.Automation, ResourceNames.AutomationDb)
     .WithReference(invoicing);
 

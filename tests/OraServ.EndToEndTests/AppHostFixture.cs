@@ -16,6 +16,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     public DistributedApplication App { get; private set; } = null!;
     public HttpClient Gateway { get; private set; } = null!;
     public Uri StripeEmulator { get; private set; } = null!;
+    public Uri MailInbox { get; private set; } = null!;
 
     public static readonly string[] Services =
         [ResourceNames.Jobs, ResourceNames.Invoicing, ResourceNames.Payments, ResourceNames.Notifications, ResourceNames.Automation];
@@ -29,6 +30,8 @@ public sealed class AppHostFixture : IAsyncLifetime
             $"--Infrastructure:DataDirectory={data}",
             $"--Infrastructure:PostgresPort={ServerProcess.FreePort()}",
             $"--Infrastructure:RabbitMqPort={ServerProcess.FreePort(span: 2)}",
+            $"--Infrastructure:SmtpPort={ServerProcess.FreePort()}",
+            $"--Infrastructure:MailInboxPort={ServerProcess.FreePort()}",
             "--OraServ:PublicUrl=",
         ]);
         // The services' own warnings and errors end up in the test output, where a failing run is read.
@@ -42,6 +45,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         await App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Gateway, timeout.Token);
         Gateway = App.CreateHttpClient(ResourceNames.Gateway);
         StripeEmulator = App.GetEndpoint(ResourceNames.StripeEmulator, "http");
+        MailInbox = App.GetEndpoint(ResourceNames.MailCatcher, "inbox");
     }
 
     public async Task DisposeAsync()

@@ -52,6 +52,14 @@ public sealed partial class MoneyPathTests(AppHostFixture fixture)
         Assert.Equal("INV-000001", sent.GetProperty("number").GetString());
         var token = PayToken().Match(sent.GetProperty("payUrl").GetString()!).Groups[1].Value;
 
+        // The customer gets the email with the Pay Now link, caught by the SMTP catcher of the local run (smtp4dev).
+        var mail = await Eventually(async () => await browser.GetAsync(new Uri(fixture.MailInbox, "/api/messages")),
+            async r => (await r.Content.ReadAsStringAsync()).Contains("INV-000001", StringComparison.Ordinal));
+        var messageId = (await Read(mail)).GetProperty("results").EnumerateArray()
+            .First(m => m.GetProperty("subject").GetString()!.Contains("INV-000001", StringComparison.Ordinal)).GetProperty("id").GetString();
+        var html = await browser.GetStringAsync(new Uri(fixture.MailInbox, $"/api/messages/{messageId}/html"));
+        Assert.Contains(sent.GetProperty("payUrl").GetString()!, html, StringComparison.Ordinal);
+
         // The customer opens the pay link (the pay page's data arrives with InvoiceIssued) and pays by card.
         var page = await Eventually(async () => await api.GetAsync($"/api/pay/{token}"), r => r.StatusCode == HttpStatusCode.OK);
         var pay = await Read(page);
