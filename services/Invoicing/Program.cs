@@ -15,4 +15,5 @@ if (await app.MigrateIfRequestedAsync<InvoicingDbContext>())
 app.UseOraServApi();
 app.MapDefaultEndpoints();
 app.MapInvoicingApi();
+app.MapReportsApi();
 app.Run();
