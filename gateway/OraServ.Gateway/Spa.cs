@@ -19,8 +19,8 @@ public static class Spa
 
     // Stripe.js and its Payment Element load from js.stripe.com, call api.stripe.com and frame js.stripe.com and
     // hooks.stripe.com (3-D Secure); https://docs.stripe.com/security/guide#content-security-policy.
-    // Stripe.js styles its mount points inline. The app's own frame is the invoice PDF preview (same origin).
-    // Nothing may frame the app (clickjacking).
+    // Stripe.js styles its mount points inline. The app's own frame is the invoice PDF preview, a blob: of the PDF
+    // it fetched. Nothing may frame the app (clickjacking).
     private const string ContentSecurityPolicy =
         "default-src 'self'; " +
         "script-src 'self' https://js.stripe.com; " +
@@ -28,7 +28,7 @@ public static class Spa
         "img-src 'self' data: https://*.stripe.com; " +
         "font-src 'self'; " +
         "connect-src 'self' https://api.stripe.com https://m.stripe.network; " +
-        "frame-src 'self' https://js.stripe.com https://hooks.stripe.com; " +
+        "frame-src 'self' blob: https://js.stripe.com https://hooks.stripe.com; " +
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
     public static WebApplication MapSpa(this WebApplication app)

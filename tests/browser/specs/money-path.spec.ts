@@ -82,6 +82,10 @@ test('A dispatcher invoices a completed job and a customer pays it by card on a 
     await expect(page.getByRole('heading', { level: 1 }).getByText('Open', { exact: true })).toBeVisible();
     await expect(page.getByTestId('invoice-number')).toHaveText(/\d+/);
     await expect(page.getByTestId('pay-url')).toHaveValue(/\/pay\/.+/);
+    const pdf = await page.request.get(`/api/invoices/${invoiceId}/pdf`);
+    expect(pdf.status()).toBe(200);
+    expect(pdf.headers()['content-type']).toContain('application/pdf');
+    await expect(page.getByTestId('delivery-log')).toContainText(clientEmail, { timeout: 30_000 });
     await page.screenshot({ path: join(screenshots, 'invoice.png'), fullPage: true });
   });
   const number = (await page.getByTestId('invoice-number').textContent())!;

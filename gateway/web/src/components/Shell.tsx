@@ -93,7 +93,10 @@ export function Shell({ children }: { children: ReactNode }) {
         <div className="sidenav-footer">
           <p className="sidenav-business">{me?.businessName}</p>
           <p className="sidenav-user">
-            {me?.email} · <span className="role">{me?.role}</span>
+            <span className="email" title={me?.email}>
+              {me?.email}
+            </span>
+            <span className="role">{me?.role}</span>
           </p>
           <button
             type="button"

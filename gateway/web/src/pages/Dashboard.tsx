@@ -33,7 +33,12 @@ export function DashboardPage() {
   const [flash, setFlash] = useState<Record<string, number>>({});
 
   useInvoiceUpdates((update) => {
-    setFeed((items) => [{ key: `${update.invoiceId}-${Date.now()}`, update, at: new Date() }, ...items].slice(0, 20));
+    // Delivery is at least once: the same state pushed twice is one line in the feed.
+    setFeed((items) => {
+      const same = items.find((i) => i.update.invoiceId === update.invoiceId);
+      if (same && same.update.status === update.status && same.update.amountPaid === update.amountPaid) return items;
+      return [{ key: `${update.invoiceId}-${Date.now()}`, update, at: new Date() }, ...items].slice(0, 20);
+    });
     setFlash((f) => ({ ...f, [update.invoiceId]: Date.now() }));
     if (invoices.data) {
       const apply = (i: Invoice) => (i.id === update.invoiceId ? { ...i, status: update.status, amountDue: update.amountDue, amountPaid: update.amountPaid } : i);
@@ -80,7 +85,7 @@ export function DashboardPage() {
 
       <div className="grid-2">
         <Card
-          title="Waiting for payment"
+          title="Open invoices"
           actions={
             <Link to="/invoices" className="link">
               All invoices
@@ -90,7 +95,7 @@ export function DashboardPage() {
           {invoices.loading && !invoices.data && <Loading />}
           {invoices.error ? <ErrorAlert error={invoices.error} onRetry={invoices.reload} /> : null}
           {invoices.data && invoices.data.waiting.length === 0 && (
-            <Empty title="Nothing outstanding">Sent invoices show here until they are paid.</Empty>
+            <Empty title="Nothing outstanding">Sent invoices show here; when one is paid it turns PAID right here.</Empty>
           )}
           {invoices.data && invoices.data.waiting.length > 0 && (
             <ul className="list" data-testid="waiting-invoices">

@@ -14,6 +14,49 @@ const manualMethods = [
   { value: 'other', label: 'Other' },
 ];
 
+// Browsers without a built-in PDF viewer (most phones) get a download tile instead of an empty frame.
+const canShowPdf = typeof navigator !== 'undefined' && navigator.pdfViewerEnabled !== false && window.matchMedia('(min-width: 720px)').matches;
+
+/**
+ * The invoice PDF in a frame. Invoicing answers the PDF as an attachment (a download), so the frame shows a blob of it
+ * instead: a blob URL carries no Content-Disposition.
+ */
+function PdfPreview({ url, name }: { url: string; name: string }) {
+  const [blobUrl, setBlobUrl] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (!canShowPdf) return;
+    let revoked = false;
+    let created: string | null = null;
+    fetch(url, { credentials: 'same-origin' })
+      .then((response) => (response.ok ? response.blob() : Promise.reject(new Error(String(response.status)))))
+      .then((blob) => {
+        if (revoked) return;
+        created = URL.createObjectURL(new Blob([blob], { type: 'application/pdf' }));
+        setBlobUrl(created);
+        setFailed(false);
+      })
+      .catch(() => !revoked && setFailed(true));
+    return () => {
+      revoked = true;
+      if (created) URL.revokeObjectURL(created);
+    };
+  }, [url]);
+
+  if (canShowPdf && !failed) {
+    return blobUrl ? <iframe className="pdf-frame" title={`Preview of ${name}`} src={`${blobUrl}#view=FitH`} /> : <Loading label="Rendering PDF" />;
+  }
+  return (
+    <a className="pdf-tile" href={url} download>
+      <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+        <path fill="currentColor" d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zm-1 7V3.5L18.5 9H13zM8 13h8v2H8v-2zm0 4h5v2H8v-2z" />
+      </svg>
+      <span className="pdf-tile-name">{name}</span>
+      <span className="muted small">{failed ? 'The preview could not load. Download the PDF instead.' : 'Download the PDF to view it.'}</span>
+    </a>
+  );
+}
+
 export function InvoicePage({ id }: { id: string }) {
   const invoice = useLoad(() => invoicing.get(id), [id]);
   const [pdfVersion, setPdfVersion] = useState(0);
@@ -116,19 +159,19 @@ export function InvoicePage({ id }: { id: string }) {
             </Card>
           )}
 
-          <DeliveryLog invoiceId={i.id} version={messagesVersion} />
+          <DeliveryLog invoiceId={i.id} version={messagesVersion} issued={i.status !== 'draft'} />
         </div>
 
         <aside className="invoice-side">
           <Card
             title="PDF"
             actions={
-              <a className="btn btn-secondary btn-sm" href={`${invoicing.pdfUrl(i.id)}?v=${pdfVersion}`} target="_blank" rel="noopener">
-                Open PDF
+              <a className="btn btn-secondary btn-sm" href={`${invoicing.pdfUrl(i.id)}?v=${pdfVersion}`} download>
+                Download PDF
               </a>
             }
           >
-            <iframe className="pdf-frame" title={`PDF of ${i.number ?? 'the draft invoice'}`} src={`${invoicing.pdfUrl(i.id)}?v=${pdfVersion}#view=FitH`} />
+            <PdfPreview url={`${invoicing.pdfUrl(i.id)}?v=${pdfVersion}`} name={`${i.number ?? 'Draft'}.pdf`} />
           </Card>
         </aside>
       </div>
@@ -479,8 +522,20 @@ function PaidActions({ invoice, onChanged }: { invoice: Invoice; onChanged: () =
   );
 }
 
-function DeliveryLog({ invoiceId, version }: { invoiceId: string; version: number }) {
+function DeliveryLog({ invoiceId, version, issued }: { invoiceId: string; version: number; issued: boolean }) {
   const messages = useLoad(() => notifications.messages(invoiceId), [invoiceId, version]);
+  const [polls, setPolls] = useState(0);
+  const settled = messages.data?.every((m) => ['sent', 'delivered', 'failed'].includes(m.status)) ?? true;
+  useEffect(() => setPolls(0), [invoiceId, version]);
+  useEffect(() => {
+    // Emails go out a moment after an invoice is sent: look again a few times while any is still queued.
+    if (!issued || messages.loading || (settled && (messages.data?.length ?? 0) > 0) || polls >= 8) return;
+    const timer = window.setTimeout(() => {
+      setPolls((p) => p + 1);
+      messages.reload();
+    }, 3000);
+    return () => window.clearTimeout(timer);
+  }, [messages, settled, polls]);
   return (
     <Card title="Delivery log" actions={<Button variant="ghost" size="sm" onClick={messages.reload}>Refresh</Button>}>
       {messages.loading && !messages.data && <Loading />}

@@ -213,10 +213,10 @@ export function LinesTable({ lines, currency }: { lines: { kind: string; descrip
         <thead>
           <tr>
             <th scope="col">Item</th>
-            <th scope="col" className="num">
+            <th scope="col" className="num hide-sm">
               Qty
             </th>
-            <th scope="col" className="num">
+            <th scope="col" className="num hide-sm">
               Price
             </th>
             <th scope="col" className="num">
@@ -229,13 +229,20 @@ export function LinesTable({ lines, currency }: { lines: { kind: string; descrip
             <tr key={i}>
               <td>
                 <span className="line-desc">{line.description}</span>
-                <span className="line-kind">{kindLabels[line.kind] ?? line.kind}</span>
+                <span className="line-kind">
+                  {kindLabels[line.kind] ?? line.kind}
+                  <span className="show-sm">
+                    {' · '}
+                    {line.quantity}
+                    {line.kind === 'labor' ? ' h' : ''} × {money(line.unitPrice, currency)}
+                  </span>
+                </span>
               </td>
-              <td className="num">
+              <td className="num hide-sm">
                 {line.quantity}
                 {line.kind === 'labor' ? ' h' : ''}
               </td>
-              <td className="num">{money(line.unitPrice, currency)}</td>
+              <td className="num hide-sm">{money(line.unitPrice, currency)}</td>
               <td className="num">{money(line.amount ?? line.quantity * line.unitPrice, currency)}</td>
             </tr>
           ))}

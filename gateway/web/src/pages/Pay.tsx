@@ -122,10 +122,12 @@ export default function PayPage({ token }: { token: string }) {
             Invoice {view.invoiceNumber} from {view.businessName}
           </h1>
           <div className="pay-amount-block">
-            <p className="pay-amount-label">{isPaid ? (paidAmount.current ? 'You paid' : 'Paid in full') : isVoid ? 'Void' : 'Amount due'}</p>
+            <p className="pay-amount-label">{isPaid && paidAmount.current ? 'You paid' : 'Amount due'}</p>
             <p className="pay-amount" data-testid="pay-amount">
-              {isPaid ? (paidAmount.current ? money(paidAmount.current, view.currency) : '✓') : money(view.amountDue, view.currency)}
+              {money(isPaid && paidAmount.current ? paidAmount.current : view.amountDue, view.currency)}
             </p>
+            {isPaid && <p className="pay-due pay-due-paid">Paid in full</p>}
+            {isVoid && <p className="pay-due">Void: nothing to pay</p>}
             {!isPaid && !isVoid && (
               <p className={`pay-due ${view.status === 'overdue' ? 'pay-due-late' : ''}`}>
                 {view.status === 'overdue' ? 'Overdue since ' : 'Due '}
@@ -255,7 +257,10 @@ function PayFrame({ business, children }: { business?: string; children: React.R
       </main>
       <footer className="pay-footer">
         <p>
-          <span aria-hidden="true">🔒</span> Payments are processed securely by Stripe. Your card details never reach {business ?? 'the business'} or OraServ.
+          <svg className="pay-lock" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path fill="currentColor" d="M17 9h-1V7a4 4 0 0 0-8 0v2H7a2 2 0 0 0-2 2v9a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-9a2 2 0 0 0-2-2zm-7-2a2 2 0 0 1 4 0v2h-4V7zm3 9.7V18h-2v-1.3a2 2 0 1 1 2 0z" />
+          </svg>{' '}
+          Payments are processed securely by Stripe. Your card details never reach {business ?? 'the business'} or OraServ.
         </p>
         <p className="pay-powered">Invoicing by OraServ</p>
       </footer>

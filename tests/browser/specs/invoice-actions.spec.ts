@@ -1,0 +1,114 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
+import { password, unique } from './helpers';
+
+/** A signed-in business with one client, through the public API (the money path spec does this through the pages). */
+async function business(request: APIRequestContext) {
+  const email = `owner-${unique('acts')}@example.com`;
+  expect((await request.post('/api/account/register', { data: { businessName: 'Copperline Plumbing', email, password } })).status()).toBe(201);
+  expect((await request.post('/api/account/login', { data: { email, password } })).ok()).toBe(true);
+  const client = await (await request.post('/api/clients', { data: { firstName: 'Ann', lastName: 'Lee', email: `ann-${unique('c')}@example.com` } })).json();
+  return { email, client };
+}
+
+async function sentInvoice(request: APIRequestContext, clientId: string, price: number) {
+  const job = await (await request.post('/api/jobs', {
+    data: { clientId, title: 'Drain cleaning', lineItems: [{ kind: 'service', description: 'Main line drain cleaning', quantity: 1, unitPrice: price }] },
+  })).json();
+  expect((await request.post(`/api/jobs/${job.id}/complete`, { data: {} })).ok()).toBe(true);
+  const invoice = await (await request.post('/api/invoices', { data: { jobId: job.id } })).json();
+  const sent = await request.post(`/api/invoices/${invoice.id}/send`, { data: { terms: 'due_on_receipt' } });
+  expect(sent.ok()).toBe(true);
+  return (await sent.json()) as { id: string; number: string; payUrl: string };
+}
+
+async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
+
+// One business for both tests: sign-ups are rate limited per address.
+let signedIn: BrowserContext;
+let client: { id: string };
+
+test.beforeAll(async ({ browser }) => {
+  signedIn = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  ({ client } = await business(signedIn.request));
+});
+
+test.afterAll(async () => {
+  await signedIn.close();
+});
+
+test('Recording manual payments pays an invoice off; voiding another closes its pay page', async () => {
+  const page = await signedIn.newPage();
+  const first = await sentInvoice(page.request, client.id, 300);
+  const second = await sentInvoice(page.request, client.id, 120);
+
+  await page.goto(`/invoices/${first.id}`);
+  await page.getByRole('button', { name: 'Record payment' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Record a payment' });
+  await dialog.getByLabel(/Amount/).fill('100');
+  await dialog.getByLabel('Method').selectOption('check');
+  await dialog.getByLabel(/Reference/).fill('Check 1042');
+  await dialog.getByRole('button', { name: 'Record payment' }).click();
+  await expect(page.getByTestId('amount-due')).toHaveText(/200\.00/);
+  await expect(page.getByRole('heading', { level: 1 }).locator('.chip')).toHaveAttribute('data-status', 'open');
+
+  await page.getByRole('button', { name: 'Record payment' }).click();
+  await dialog.getByLabel('Method').selectOption('cash');
+  await dialog.getByRole('button', { name: 'Record payment' }).click();
+  await expect(page.getByRole('heading', { level: 1 }).locator('.chip')).toHaveAttribute('data-status', 'paid');
+  await expect(page.getByText('Check 1042')).toBeVisible();
+
+  await page.goto(`/invoices/${second.id}`);
+  await page.getByRole('button', { name: 'Void' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Void invoice' }).click();
+  await expect(page.getByRole('heading', { level: 1 }).locator('.chip')).toHaveAttribute('data-status', 'void');
+
+  await page.goto('/invoices?status=void');
+  await expect(page.locator(`[data-testid="invoice-row"][data-invoice-id="${second.id}"]`)).toBeVisible();
+  await expect(page.locator(`[data-testid="invoice-row"][data-invoice-id="${first.id}"]`)).toHaveCount(0);
+
+  // The customer's link now says there is nothing to pay (Payments hears InvoiceVoided).
+  await expect(async () => {
+    await page.goto(new URL(second.payUrl).pathname);
+    await expect(page.getByRole('heading', { name: 'This invoice was voided' })).toBeVisible({ timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+});
+
+test('The pages pass an automated WCAG 2.1 AA audit and work from the keyboard', async () => {
+  const page = await signedIn.newPage();
+  const invoice = await sentInvoice(page.request, client.id, 80);
+
+  for (const path of ['/', '/jobs', '/jobs/new', '/invoices', `/invoices/${invoice.id}`, '/settings', '/settings/integrations', '/settings/team']) {
+    await page.goto(path);
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    await expectAccessible(page);
+  }
+  // This business has not connected Stripe: the page says so instead of offering a Pay button.
+  await expect(async () => {
+    await page.goto(new URL(invoice.payUrl).pathname);
+    await expect(page.getByTestId('pay-amount')).toBeVisible({ timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByText('does not take online payments yet')).toBeVisible();
+  await expectAccessible(page);
+
+  // Keyboard: the skip link comes first, and the focused control shows a visible outline.
+  await page.goto('/jobs');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+  expect(outline).not.toBe('none');
+
+  const signedOut = await page.context().browser()!.newContext({ viewport: { width: 390, height: 844 } });
+  const anonymous = await signedOut.newPage();
+  for (const path of ['/login', '/signup']) {
+    await anonymous.goto(path);
+    await expect(anonymous.getByRole('heading', { level: 1 })).toBeVisible();
+    await expectAccessible(anonymous);
+  }
+  await signedOut.close();
+});
