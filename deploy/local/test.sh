@@ -45,7 +45,8 @@ done
 export ORASERV_TEST_POSTGRES_PORT="$pg_port" ORASERV_TEST_RABBITMQ_PORT="$mq_port"
 
 status=0
-dotnet test OraServ.sln --no-build -nologo 2>&1 | tee "$root/test.log" || status=$?
+# One test assembly at a time: the end-to-end fixture alone starts a dozen processes on this 2-core machine.
+dotnet test OraServ.sln --no-build -nologo -m:1 2>&1 | tee "$root/test.log" || status=$?
 passed=$(grep -Eo 'Passed: +[0-9]+' "$root/test.log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$root/test.log" | awk '{s+=$2} END {print s+0}')
 echo "Tests: $passed passed, $failed failed"

@@ -85,7 +85,7 @@ public sealed class OutboxRelay<TContext>(
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
+                var delay = TimeSpan.FromMilliseconds(Math.Min(5_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
                 logger.LogWarning(ex, "Outbox relay round failed ({Failures} in a row); retrying in {Delay}", failures, delay);
                 await Task.Delay(delay, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;

@@ -67,7 +67,15 @@ public sealed class OutboxTests
 
         await rabbit.StartAsync();
 
-        await WaitForAsync(async () => await AppliedAsync(harness, widget) == 1, TimeSpan.FromSeconds(90));
+        try
+        {
+            await WaitForAsync(async () => await AppliedAsync(harness, widget) == 1, TimeSpan.FromSeconds(180));
+        }
+        catch (TimeoutException)
+        {
+            var row = await harness.InScopeAsync(Tenant, db => db.OutboxMessages.SingleAsync());
+            throw new TimeoutException($"Not applied after the broker came back; outbox row dispatched at {row.DispatchedAt}, {row.Attempts} failed attempts, last error: {row.LastError}");
+        }
         Assert.NotNull(await harness.InScopeAsync(Tenant, db => db.OutboxMessages.Select(m => m.DispatchedAt).SingleAsync()));
     }
 
