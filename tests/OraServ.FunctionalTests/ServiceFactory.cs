@@ -9,7 +9,8 @@ using OraServ.Testing;
 namespace OraServ.FunctionalTests;
 
 /// <summary>One service hosted in the test, on its own fresh database, with the run's RabbitMQ and the test signing key.</summary>
-public sealed class ServiceFactory<TContext>(TestServers servers, string databaseName, Action<IServiceCollection>? configure = null)
+public sealed class ServiceFactory<TContext>(TestServers servers, string databaseName, Action<IServiceCollection>? configure = null,
+    IReadOnlyDictionary<string, string>? settings = null)
     : WebApplicationFactory<TContext> where TContext : DbContext
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -18,6 +19,10 @@ public sealed class ServiceFactory<TContext>(TestServers servers, string databas
         builder.UseSetting($"ConnectionStrings:{databaseName}", servers.ConnectionString(TestServers.NewDatabaseName(databaseName)));
         builder.UseSetting($"ConnectionStrings:{ResourceNames.Messaging}", servers.RabbitMqConnectionString);
         builder.UseSetting("Auth:SigningKey", TestTokens.SigningKey);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
         if (configure is not null)
         {
             builder.ConfigureServices(configure);
