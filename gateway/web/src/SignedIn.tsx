@@ -30,6 +30,7 @@ export default function SignedInRoutes({ path }: { path: string }) {
 
   let page: ReactNode;
   let params: Record<string, string> | null;
+  if (path === '/' && me.role === 'technician') return <Redirect to="/jobs" navigate={navigate} />;
   if (path === '/') page = <DashboardPage />;
   else if (path === '/jobs') page = <JobsPage />;
   else if (path === '/jobs/new') page = <NewJobPage />;

@@ -246,12 +246,15 @@ export interface InvoiceSettings {
 
 /** What GET /api/reports/receivables answers (Invoicing, computed in PostgreSQL). */
 export interface Receivables {
+  currency: string;
   outstanding: number;
+  openCount: number;
   overdue: number;
+  overdueCount: number;
   collectedThisWeek: number;
   medianMinutesCompletedToPaid: number | null;
-  aging: { d0_30: number; d31_60: number; d61_90: number; d90plus: number };
-  currency: string;
+  paidLast90Days: number;
+  aging: { days0To30: number; days31To60: number; days61To90: number; days90Plus: number };
 }
 
 export const invoicing = {

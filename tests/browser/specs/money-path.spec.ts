@@ -98,6 +98,9 @@ test('A dispatcher invoices a completed job and a customer pays it by card on a 
   await expect(dashboard.getByTestId('live-state').locator('visible=true')).toHaveAttribute('data-state', 'live');
   const row = dashboard.locator(`[data-testid="dashboard-invoice"][data-invoice-id="${invoiceId}"]`);
   await expect(row.locator('.chip')).toHaveAttribute('data-status', 'open');
+  // The figures are Invoicing's (computed in PostgreSQL): a fresh business has this one invoice outstanding.
+  await expect(dashboard.getByTestId('figure-outstanding')).toHaveText(amountDue);
+  await expect(dashboard.getByTestId('figure-collected')).toHaveText(/\$0\.00/);
   await dashboard.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
 
   // The customer opens the link in the email smtp4dev caught (the invoice page's link when no smtp4dev runs).
@@ -144,6 +147,8 @@ test('A dispatcher invoices a completed job and a customer pays it by card on a 
     await expect(row.locator('.chip')).toHaveText('Paid');
     expect(await dashboard.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     await expect(dashboard.getByTestId('live-feed')).toContainText(`${number} was paid`);
+    await expect(dashboard.getByTestId('figure-collected')).toHaveText(amountDue);
+    await expect(dashboard.getByTestId('figure-outstanding')).toHaveText(/\$0\.00/);
     await dashboard.screenshot({ path: join(screenshots, 'dashboard.png'), fullPage: true });
   });
 

@@ -51,6 +51,8 @@ export function Shell({ children }: { children: ReactNode }) {
 
   useEffect(() => setMenuOpen(false), [path]);
 
+  // Technicians work on jobs; invoices, clients and settings are for owners and dispatchers.
+  const items = me?.role === 'technician' ? nav.filter((item) => item.to === '/jobs') : nav;
   const active = (to: string) => (to === '/' ? path === '/' : path === to || path.startsWith(`${to}/`));
 
   return (
@@ -81,7 +83,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <LiveBadge />
         </div>
         <ul>
-          {nav.map((item) => (
+          {items.map((item) => (
             <li key={item.to}>
               <Link to={item.to} aria-current={active(item.to) ? 'page' : undefined}>
                 <Icon path={item.icon} />

@@ -177,29 +177,33 @@ function ReceivablesPanel({ report, loading, error, currency }: { report: Receiv
   }
   const c = report.currency || currency;
   const aging = [
-    { label: '0–30 days', value: report.aging.d0_30 },
-    { label: '31–60 days', value: report.aging.d31_60 },
-    { label: '61–90 days', value: report.aging.d61_90 },
-    { label: '90+ days', value: report.aging.d90plus },
+    { label: '0–30 days', value: report.aging.days0To30 },
+    { label: '31–60 days', value: report.aging.days31To60 },
+    { label: '61–90 days', value: report.aging.days61To90 },
+    { label: '90+ days', value: report.aging.days90Plus },
   ];
   const max = Math.max(...aging.map((a) => a.value), 1);
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   return (
     <section className="figures" aria-label="Receivables" data-testid="receivables">
       <div className="figure">
         <p className="figure-label">Outstanding</p>
-        <p className="figure-value">{money(report.outstanding, c)}</p>
+        <p className="figure-value" data-testid="figure-outstanding">{money(report.outstanding, c)}</p>
+        <p className="figure-sub">{count(report.openCount, 'open invoice')}</p>
       </div>
-      <div className="figure figure-alert">
+      <div className={`figure ${report.overdue > 0 ? 'figure-alert' : ''}`}>
         <p className="figure-label">Overdue</p>
-        <p className="figure-value">{money(report.overdue, c)}</p>
+        <p className="figure-value" data-testid="figure-overdue">{money(report.overdue, c)}</p>
+        <p className="figure-sub">{count(report.overdueCount, 'invoice')}</p>
       </div>
       <div className="figure figure-good">
         <p className="figure-label">Collected this week</p>
-        <p className="figure-value">{money(report.collectedThisWeek, c)}</p>
+        <p className="figure-value" data-testid="figure-collected">{money(report.collectedThisWeek, c)}</p>
       </div>
       <div className="figure">
-        <p className="figure-label">Job done → paid (median)</p>
-        <p className="figure-value">{minutes(report.medianMinutesCompletedToPaid)}</p>
+        <p className="figure-label">Job done → paid</p>
+        <p className="figure-value" data-testid="figure-median">{minutes(report.medianMinutesCompletedToPaid)}</p>
+        <p className="figure-sub">median, {count(report.paidLast90Days, 'paid invoice')} in 90 days</p>
       </div>
       <figure className="aging">
         <figcaption>Aging of open invoices</figcaption>
@@ -209,7 +213,7 @@ function ReceivablesPanel({ report, loading, error, currency }: { report: Receiv
               <tr key={bucket.label}>
                 <th scope="row">{bucket.label}</th>
                 <td>
-                  <span className="bar" style={{ width: `${(bucket.value / max) * 100}%` }} aria-hidden="true" />
+                  {bucket.value > 0 && <span className="bar" style={{ width: `${(bucket.value / max) * 100}%` }} aria-hidden="true" />}
                 </td>
                 <td className="num">{money(bucket.value, c)}</td>
               </tr>

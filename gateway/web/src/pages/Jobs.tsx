@@ -16,6 +16,8 @@ const filters: { value: JobStatus | ''; label: string }[] = [
 
 export function JobsPage() {
   const { search, navigate } = useRouter();
+  const { me } = useSession();
+  const canPlan = me?.role !== 'technician';
   const status = (search.get('status') ?? '') as JobStatus | '';
   const [query, setQuery] = useState('');
   const clientId = search.get('client') ?? undefined;
@@ -33,9 +35,11 @@ export function JobsPage() {
         title="Jobs"
         subtitle="Complete a job, then invoice it in one click."
         actions={
-          <Link className="btn btn-primary" to="/jobs/new">
-            New job
-          </Link>
+          canPlan && (
+            <Link className="btn btn-primary" to="/jobs/new">
+              New job
+            </Link>
+          )
         }
       />
       <div className="toolbar">
@@ -104,6 +108,7 @@ function JobRow({ job, onChanged }: { job: Job; onChanged: () => void }) {
 /** Complete (scheduled or in progress) and Invoice Job (completed): the two steps of the money path. */
 function JobActions({ job, onChanged, compact = false }: { job: Job; onChanged: (job?: Job) => void; compact?: boolean }) {
   const { navigate } = useRouter();
+  const { me } = useSession();
   const [completing, setCompleting] = useState(false);
   const [notes, setNotes] = useState('');
   const action = useAction();
@@ -129,7 +134,7 @@ function JobActions({ job, onChanged, compact = false }: { job: Job; onChanged: 
           Complete
         </Button>
       )}
-      {job.status === 'completed' && (
+      {job.status === 'completed' && me?.role !== 'technician' && (
         <Button size="sm" busy={action.busy} onClick={invoice} aria-label={compact ? `Invoice Job ${job.title}` : undefined}>
           Invoice Job
         </Button>
