@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash deploy/local/setup.sh
+(cd gateway/web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 dotnet build OraServ.AppHost/OraServ.AppHost.csproj -nologo -v q
 echo "Gateway (SPA, API, webhooks): http://127.0.0.1:8080   Aspire dashboard: see the login URL below"
 exec dotnet run --project OraServ.AppHost/OraServ.AppHost.csproj --no-build --launch-profile http
