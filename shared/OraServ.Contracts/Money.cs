@@ -8,10 +8,11 @@ namespace OraServ.Contracts;
 /// </summary>
 public static class Money
 {
-    private static readonly HashSet<string> ZeroDecimal =
-        ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"];
+    // Stripe's zero-decimal and three-decimal currencies; every other currency has two decimals.
+    private static readonly HashSet<string> ZeroDecimal = new(StringComparer.OrdinalIgnoreCase)
+        { "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF" };
 
-    private static readonly HashSet<string> ThreeDecimal = ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
+    private static readonly HashSet<string> ThreeDecimal = new(StringComparer.OrdinalIgnoreCase) { "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND" };
 
     private static readonly HashSet<string> Known = BuildKnown();
 
@@ -26,11 +27,18 @@ public static class Money
     public static decimal Round(decimal amount, string currency) =>
         Math.Round(amount, MinorDigits(currency), MidpointRounding.AwayFromZero);
 
-    /// <summary>Amount in minor units (cents for USD, yen for JPY).</summary>
+    /// <summary>
+    /// Amount in minor units: 12.34 USD -> 1234, 1234 JPY -> 1234. An amount finer than the currency's unit is a bug
+    /// upstream (amounts are rounded once, per invoice line), so it is refused, not rounded away.
+    /// </summary>
     public static long ToMinorUnits(decimal amount, string currency)
     {
-        var factor = Pow10(MinorDigits(currency));
-        return decimal.ToInt64(Math.Round(amount * factor, 0, MidpointRounding.AwayFromZero));
+        var scaled = amount * Pow10(MinorDigits(currency));
+        if (scaled != decimal.Truncate(scaled))
+        {
+            throw new ArgumentException($"{amount} {currency} has more decimals than the currency allows.", nameof(amount));
+        }
+        return decimal.ToInt64(scaled);
     }
 
     /// <summary>Amount from minor units.</summary>

@@ -1,3 +1,4 @@
+using OraServ.Contracts;
 using Xunit;
 
 namespace OraServ.Payments.Tests;
