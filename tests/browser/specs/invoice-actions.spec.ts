@@ -97,6 +97,7 @@ test('The pages pass an automated WCAG 2.1 AA audit and work from the keyboard',
 
   // Keyboard: the skip link comes first, and the focused control shows a visible outline.
   await page.goto('/jobs');
+  await expect(page.getByRole('heading', { level: 1, name: 'Jobs' })).toBeVisible();
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
   await page.keyboard.press('Tab');

@@ -162,6 +162,16 @@ test('A dispatcher invoices a completed job and a customer pays it by card on a 
     await wide.close();
   });
 
+  await test.step('a refund through Stripe reopens the invoice', async () => {
+    await page.goto(`/invoices/${invoiceId}`);
+    await expect(page.getByRole('heading', { level: 1 }).locator('.chip')).toHaveAttribute('data-status', 'paid');
+    await page.getByRole('button', { name: 'Refund' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Refund' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Refund of' })).toContainText(amountDue);
+    // Stripe confirms the refund by webhook; Invoicing takes the money back and the invoice reads open again.
+    await expect(page.getByRole('heading', { level: 1 }).locator('.chip')).toHaveAttribute('data-status', 'open', { timeout: 30_000 });
+  });
+
   await customer.close();
   await office.close();
 });

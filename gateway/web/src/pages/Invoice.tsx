@@ -61,6 +61,7 @@ export function InvoicePage({ id }: { id: string }) {
   const invoice = useLoad(() => invoicing.get(id), [id]);
   const [pdfVersion, setPdfVersion] = useState(0);
   const [messagesVersion, setMessagesVersion] = useState(0);
+  const [notice, setNotice] = useState<string | null>(null);
 
   useInvoiceUpdates((update) => {
     if (update.invoiceId === id) {
@@ -105,12 +106,25 @@ export function InvoicePage({ id }: { id: string }) {
         }
       />
 
+      {notice && (
+        <Alert tone="success" action={<Button variant="ghost" size="sm" onClick={() => setNotice(null)}>Dismiss</Button>}>
+          {notice}
+        </Alert>
+      )}
       <div className="invoice-layout">
         <div className="invoice-main">
           <Summary invoice={i} />
           {i.status === 'draft' && <SendPanel invoice={i} onSent={changed} />}
           {(i.status === 'open' || i.status === 'overdue') && <OpenActions invoice={i} onChanged={changed} />}
-          {i.status === 'paid' && <PaidActions invoice={i} onChanged={invoice.reload} />}
+          {i.status === 'paid' && (
+            <PaidActions
+              invoice={i}
+              onRefunded={(message) => {
+                setNotice(message);
+                invoice.reload();
+              }}
+            />
+          )}
 
           <Card title="Lines">
             <LinesTable lines={i.lines} currency={i.currency} />
@@ -455,11 +469,10 @@ function ManualPaymentForm({ invoice, onDone, onCancel }: { invoice: Invoice; on
   );
 }
 
-function PaidActions({ invoice, onChanged }: { invoice: Invoice; onChanged: () => void }) {
+function PaidActions({ invoice, onRefunded }: { invoice: Invoice; onRefunded: (message: string) => void }) {
   const [open, setOpen] = useState(false);
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('requested_by_customer');
-  const [done, setDone] = useState<string | null>(null);
   const action = useAction();
   const manual = new Set(manualMethods.map((m) => m.value));
   const card = invoice.payments.filter((p) => !manual.has(p.method));
@@ -476,15 +489,13 @@ function PaidActions({ invoice, onChanged }: { invoice: Invoice; onChanged: () =
     const refund = await action.run(() => payments.refund(invoice.id, { amount: amount ? Number(amount) : undefined, reason }));
     if (refund) {
       setOpen(false);
-      setDone(`Refund of ${money(refund.amount, invoice.currency)} requested; Stripe confirms it shortly.`);
-      onChanged();
+      onRefunded(`Refund of ${money(refund.amount, invoice.currency)} requested; the invoice reopens when Stripe confirms it.`);
     }
   }
 
   return (
     <Card title="Paid in full" className="card-success">
       <p>Paid {invoice.paidAt ? dateTime(invoice.paidAt) : ''} by card through Stripe.</p>
-      {done && <Alert tone="success">{done}</Alert>}
       <div className="form-actions form-actions-start">
         <Button variant="secondary" onClick={() => setOpen(true)}>
           Refund

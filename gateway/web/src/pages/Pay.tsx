@@ -115,7 +115,8 @@ export default function PayPage({ token }: { token: string }) {
 
   return (
     <PayFrame business={view.businessName}>
-      <div className="pay-grid">
+      {/* After a payment attempt, its outcome comes first on a phone screen. */}
+      <div className={`pay-grid ${isPaid || isVoid || ['processing', 'declined', 'error'].includes(phase.kind) ? 'pay-grid-outcome' : ''}`}>
         <section className="pay-card pay-summary" aria-labelledby="pay-title">
           <p className="pay-eyebrow">Invoice {view.invoiceNumber}</p>
           <h1 id="pay-title" className="sr-only">
@@ -169,8 +170,7 @@ export default function PayPage({ token }: { token: string }) {
               </div>
               <h2>Paid - thank you</h2>
               <p>
-                {view.businessName} has received your payment for invoice {view.invoiceNumber}. Your card statement shows the charge; the business sends
-                your receipt.
+                {view.businessName} has received your payment for invoice {view.invoiceNumber}. A receipt is on its way by email.
               </p>
             </div>
           ) : isVoid ? (
