@@ -153,9 +153,9 @@ public static class JobsApi
         return TypedResults.Created($"/api/jobs/{job.Id}", JobResponse.From(job));
     }
 
-    public static async Task<Results<Ok<List<JobResponse>>, ValidationProblem>> ListJobs(string? status, Guid? clientId, JobsDbContext db, CancellationToken ct)
+    public static async Task<Results<Ok<List<JobResponse>>, ValidationProblem>> ListJobs(string? status, Guid? clientId, JobsDbContext db, HttpContext http, CancellationToken ct)
     {
-        var query = db.Jobs.AsNoTracking().Include(j => j.Client).AsQueryable();
+        var query = Visible(db.Jobs.AsNoTracking().Include(j => j.Client), http.User);
         if (!string.IsNullOrEmpty(status))
         {
             if (!SnakeCase.TryParse<JobStatus>(status, out var wanted))
@@ -172,12 +172,12 @@ public static class JobsApi
         return TypedResults.Ok(jobs.Select(JobResponse.From).ToList());
     }
 
-    public static async Task<Results<Ok<JobResponse>, NotFound>> GetJob(Guid id, JobsDbContext db, CancellationToken ct) =>
-        await Load(db, id, ct) is { } job ? TypedResults.Ok(JobResponse.From(job)) : TypedResults.NotFound();
+    public static async Task<Results<Ok<JobResponse>, NotFound>> GetJob(Guid id, JobsDbContext db, HttpContext http, CancellationToken ct) =>
+        await Load(db, http.User, id, ct) is { } job ? TypedResults.Ok(JobResponse.From(job)) : TypedResults.NotFound();
 
-    public static async Task<Results<Ok<JobResponse>, NotFound>> StartJob(Guid id, JobsDbContext db, CancellationToken ct)
+    public static async Task<Results<Ok<JobResponse>, NotFound>> StartJob(Guid id, JobsDbContext db, HttpContext http, CancellationToken ct)
     {
-        if (await Load(db, id, ct) is not { } job)
+        if (await Load(db, http.User, id, ct) is not { } job)
         {
             return TypedResults.NotFound();
         }
@@ -187,9 +187,9 @@ public static class JobsApi
     }
 
     public static async Task<Results<Ok<JobResponse>, NotFound, ValidationProblem>> ReplaceItems(
-        Guid id, ReplaceItemsRequest request, JobsDbContext db, CancellationToken ct)
+        Guid id, ReplaceItemsRequest request, JobsDbContext db, HttpContext http, CancellationToken ct)
     {
-        if (await Load(db, id, ct) is not { } job)
+        if (await Load(db, http.User, id, ct) is not { } job)
         {
             return TypedResults.NotFound();
         }
@@ -205,9 +205,9 @@ public static class JobsApi
     }
 
     public static async Task<Results<Ok<JobResponse>, NotFound, ValidationProblem>> CompleteJob(
-        Guid id, CompleteJobRequest? request, JobsDbContext db, TimeProvider time, CancellationToken ct)
+        Guid id, CompleteJobRequest? request, JobsDbContext db, HttpContext http, TimeProvider time, CancellationToken ct)
     {
-        if (await Load(db, id, ct) is not { } job)
+        if (await Load(db, http.User, id, ct) is not { } job)
         {
             return TypedResults.NotFound();
         }
@@ -225,9 +225,9 @@ public static class JobsApi
         return TypedResults.Ok(JobResponse.From(job));
     }
 
-    public static async Task<Results<Ok<JobResponse>, NotFound>> CancelJob(Guid id, JobsDbContext db, CancellationToken ct)
+    public static async Task<Results<Ok<JobResponse>, NotFound>> CancelJob(Guid id, JobsDbContext db, HttpContext http, CancellationToken ct)
     {
-        if (await Load(db, id, ct) is not { } job)
+        if (await Load(db, http.User, id, ct) is not { } job)
         {
             return TypedResults.NotFound();
         }
@@ -236,8 +236,15 @@ public static class JobsApi
         return TypedResults.Ok(JobResponse.From(job));
     }
 
-    private static Task<Job?> Load(JobsDbContext db, Guid id, CancellationToken ct) =>
-        db.Jobs.Include(j => j.Client).SingleOrDefaultAsync(j => j.Id == id, ct);
+    private static Task<Job?> Load(JobsDbContext db, System.Security.Claims.ClaimsPrincipal user, Guid id, CancellationToken ct) =>
+        Visible(db.Jobs.Include(j => j.Client), user).SingleOrDefaultAsync(j => j.Id == id, ct);
+
+    /// <summary>Technicians see and work on the jobs assigned to them; owners and dispatchers on all of the tenant's.</summary>
+    private static IQueryable<Job> Visible(IQueryable<Job> jobs, System.Security.Claims.ClaimsPrincipal user)
+    {
+        var profile = TenantProfile.From(user);
+        return profile.Role == Roles.Technician ? jobs.Where(j => j.AssignedTo == profile.UserId) : jobs;
+    }
 
     private static JobCompleted Completed(Job job) => new()
     {

@@ -10,7 +10,7 @@ public static class TestTokens
     public static string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     public static string For(Guid tenantId, string role = "owner", string currency = "USD", string timeZone = "America/New_York",
-        string businessName = "Acme Plumbing", TimeSpan? lifetime = null, string? key = null)
+        string businessName = "Acme Plumbing", TimeSpan? lifetime = null, string? key = null, Guid? userId = null)
     {
         var now = DateTime.UtcNow;
         var handler = new JsonWebTokenHandler();
@@ -23,7 +23,7 @@ public static class TestTokens
             Expires = now + (lifetime ?? TimeSpan.FromHours(1)),
             Claims = new Dictionary<string, object>
             {
-                ["sub"] = Guid.NewGuid().ToString(),
+                ["sub"] = (userId ?? Guid.NewGuid()).ToString(),
                 ["tenant_id"] = tenantId.ToString(),
                 ["role"] = role,
                 ["business_name"] = businessName,
