@@ -47,7 +47,14 @@ export ORASERV_TEST_POSTGRES_PORT="$pg_port" ORASERV_TEST_RABBITMQ_PORT="$mq_por
 status=0
 # One test assembly at a time: the end-to-end fixture alone starts a dozen processes on this 2-core machine.
 dotnet test OraServ.sln --no-build -nologo -m:1 2>&1 | tee "$root/test.log" || status=$?
+
+# The browser tests: the money path in Debian's Chromium against the whole local run (tests/browser/run.sh starts
+# deploy/local/run.sh on its fixed ports and stops it at the end).
+bash tests/browser/run.sh --reporter=list 2>&1 | tee "$root/browser.log" || status=$?
+
 passed=$(grep -Eo 'Passed: +[0-9]+' "$root/test.log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$root/test.log" | awk '{s+=$2} END {print s+0}')
+passed=$((passed + $(grep -Eo '^ +[0-9]+ passed' "$root/browser.log" | awk '{s+=$1} END {print s+0}')))
+failed=$((failed + $(grep -Eo '^ +[0-9]+ failed' "$root/browser.log" | awk '{s+=$1} END {print s+0}')))
 echo "Tests: $passed passed, $failed failed"
 exit "$status"
