@@ -52,9 +52,9 @@ dotnet test OraServ.sln --no-build -nologo -m:1 2>&1 | tee "$root/test.log" || s
 # deploy/local/run.sh on its fixed ports and stops it at the end).
 bash tests/browser/run.sh --reporter=list 2>&1 | tee "$root/browser.log" || status=$?
 
-passed=$(grep -Eo 'Passed: +[0-9]+' "$root/test.log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -Eo 'Failed: +[0-9]+' "$root/test.log" | awk '{s+=$2} END {print s+0}')
-passed=$((passed + $(grep -Eo '^ +[0-9]+ passed' "$root/browser.log" | awk '{s+=$1} END {print s+0}')))
-failed=$((failed + $(grep -Eo '^ +[0-9]+ failed' "$root/browser.log" | awk '{s+=$1} END {print s+0}')))
+# Totals over both runners (a runner that printed no such line counts 0).
+count() { awk -v re="$1" 'match($0, re) { m = substr($0, RSTART, RLENGTH); gsub(/[^0-9]/, "", m); s += m } END { print s + 0 }' "$2"; }
+passed=$(( $(count 'Passed: +[0-9]+' "$root/test.log") + $(count '^ +[0-9]+ passed' "$root/browser.log") ))
+failed=$(( $(count 'Failed: +[0-9]+' "$root/test.log") + $(count '^ +[0-9]+ failed' "$root/browser.log") ))
 echo "Tests: $passed passed, $failed failed"
 exit "$status"
