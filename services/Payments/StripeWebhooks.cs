@@ -1,5 +1,4 @@
 using System.Text;
-using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Stripe;
@@ -79,23 +78,4 @@ public sealed class StripeWebhookIngest(
 }
 
 /// <summary>Wakes the event processor as soon as an event is stored.</summary>
-public sealed class StripeEventSignal
-{
-    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    public void Pulse() => _signal.Writer.TryWrite(true);
-
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _signal.Reader.WaitToReadAsync(timer.Token);
-            _signal.Reader.TryRead(out _);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-}
+public sealed class StripeEventSignal : OraServ.Messaging.WakeSignal;

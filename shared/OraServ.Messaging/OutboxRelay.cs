@@ -10,8 +10,8 @@ using Microsoft.Extensions.Logging;
 
 namespace OraServ.Messaging;
 
-/// <summary>Wakes the relay as soon as a unit of work with events commits, so events do not wait for the next poll.</summary>
-public sealed class OutboxSignal
+/// <summary>A wake-up for a background loop that also polls: pulses coalesce into one, a wait ends at the first pulse or the timeout.</summary>
+public class WakeSignal
 {
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -32,6 +32,9 @@ public sealed class OutboxSignal
         }
     }
 }
+
+/// <summary>Wakes the relay as soon as a unit of work with events commits, so events do not wait for the next poll.</summary>
+public sealed class OutboxSignal : WakeSignal;
 
 internal sealed class OutboxSignalInterceptor(OutboxSignal signal) : SaveChangesInterceptor
 {
