@@ -20,20 +20,13 @@ var stripePublishableKey = builder.Configuration["Stripe:PublishableKey"] ?? "pk
 
 IResourceBuilder<ProjectResource> Service<TProject>(string name, string databaseName) where TProject : IProjectMetadata, new()
 {
-    var database = infrastructure.Database(databaseName);
-    var migrations = builder.AddProject<TProject>($"{name}-migrations", launchProfileName: null)
-        .WithArgs(ResourceNames.MigrateArgument)
-        .WithReference(database);
-    foreach (var server in infrastructure.Servers)
-    {
-        migrations.WaitFor(server);
-    }
-
+    // The service applies its migrations before it starts listening (Migrate:OnStart), so it takes no traffic on an
+    // old schema; one process per service instead of a migration step each keeps the local run's start-up short.
     var service = builder.AddProject<TProject>(name)
-        .WithReference(database)
+        .WithReference(infrastructure.Database(databaseName))
         .WithReference(infrastructure.Messaging)
         .WithEnvironment("Auth__SigningKey", signingKey)
-        .WaitForCompletion(migrations)
+        .WithEnvironment(ResourceNames.MigrateOnStartVariable, "true")
         .WithHttpHealthCheck("/health");
     foreach (var server in infrastructure.Servers)
     {
@@ -90,18 +83,9 @@ else
 var automation = Service<Projects.OraServ_Automation>(ResourceNames.Automation, ResourceNames.AutomationDb)
     .WithReference(invoicing);
 
-var gatewayDb = infrastructure.Database(ResourceNames.GatewayDb);
-var gatewayMigrations = builder.AddProject<Projects.OraServ_Gateway>($"{ResourceNames.Gateway}-migrations", launchProfileName: null)
-    .WithArgs(ResourceNames.MigrateArgument)
-    .WithReference(gatewayDb);
-foreach (var server in infrastructure.Servers)
-{
-    gatewayMigrations.WaitFor(server);
-}
-
 var gateway = builder.AddProject<Projects.OraServ_Gateway>(ResourceNames.Gateway)
-    .WithReference(gatewayDb)
-    .WaitForCompletion(gatewayMigrations)
+    .WithReference(infrastructure.Database(ResourceNames.GatewayDb))
+    .WithEnvironment(ResourceNames.MigrateOnStartVariable, "true")
     .WithReference(jobs).WaitFor(jobs)
     .WithReference(invoicing).WaitFor(invoicing)
     .WithReference(payments).WaitFor(payments)
@@ -124,6 +108,10 @@ var publicUrl = string.IsNullOrEmpty(configuredUrl)
 invoicing.WithEnvironment("Invoicing__PublicUrl", publicUrl);
 payments.WithEnvironment("Payments__PublicBaseUrl", publicUrl);
 emulator?.WithEnvironment("Emulator__WebhookUrl", ReferenceExpression.Create($"{publicUrl}/webhooks/stripe"));
+if (!liveStripe)
+{
+    gateway.SeedWhenReady(builder.Configuration);
+}
 
 builder.Build().Run();
 

@@ -38,4 +38,6 @@ public static class ResourceNames
 
     /// <summary>The argument that makes a service apply its migrations and exit.</summary>
     public const string MigrateArgument = "--Migrate:Only=true";
+    /// <summary>Set to true, a service applies its migrations before it takes traffic (the local run).</summary>
+    public const string MigrateOnStartVariable = "Migrate__OnStart";
 }

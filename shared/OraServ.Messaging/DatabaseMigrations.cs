@@ -10,17 +10,19 @@ namespace OraServ.Messaging;
 public static class DatabaseMigrations
 {
     /// <summary>
-    /// When started with <c>--Migrate:Only=true</c> (the app host's migration step), applies the checked-in
-    /// migrations, waiting for the server to accept connections, and returns true: the caller exits.
+    /// Applies the checked-in migrations, waiting for the server to accept connections, when asked to:
+    /// <c>--Migrate:Only=true</c> (a migration step of its own, e.g. a Kubernetes Job) migrates and returns true, and the
+    /// caller exits; <c>Migrate:OnStart=true</c> (the app host's local run) migrates before the service takes traffic
+    /// and returns false. EF's migrator locks the history table, so instances starting together migrate once.
     /// </summary>
     public static async Task<bool> MigrateIfRequestedAsync<TContext>(this WebApplication app) where TContext : DbContext
     {
-        if (!app.Configuration.GetValue<bool>("Migrate:Only"))
+        var only = app.Configuration.GetValue<bool>("Migrate:Only");
+        if (only || app.Configuration.GetValue<bool>("Migrate:OnStart"))
         {
-            return false;
+            await app.Services.MigrateAsync<TContext>(TimeSpan.FromSeconds(90));
         }
-        await app.Services.MigrateAsync<TContext>(TimeSpan.FromSeconds(90));
-        return true;
+        return only;
     }
 
     public static async Task MigrateAsync<TContext>(this IServiceProvider services, TimeSpan wait, CancellationToken ct = default) where TContext : DbContext
