@@ -12,14 +12,6 @@ using OraServ.ServiceDefaults;
 
 namespace OraServ.Gateway;
 
-/// <summary>Limits of the per-IP window on sign-up, sign-in and invitation accept (section "Gateway:AccountRateLimit").</summary>
-public sealed class AccountRateLimitOptions
-{
-    public const string Section = "Gateway:AccountRateLimit";
-    public int PermitLimit { get; set; } = 10;
-    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
-}
-
 public static class GatewayExtensions
 {
     /// <summary>
@@ -38,7 +30,7 @@ public static class GatewayExtensions
         return builder;
     }
 
-    /// <summary>Tenants and users on the gateway's database, Identity's password and lockout rules, token issuing, rate limits.</summary>
+    /// <summary>Tenants and users on the gateway's database, Identity's password and lockout rules, token issuing, protection.</summary>
     public static WebApplicationBuilder AddAccounts(this WebApplicationBuilder builder)
     {
         builder.Services.AddHttpContextAccessor();
@@ -75,51 +67,18 @@ public static class GatewayExtensions
                 options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
             }
         });
-        builder.Services.AddOptions<AccountRateLimitOptions>().BindConfiguration(AccountRateLimitOptions.Section);
-        builder.Services.AddRateLimiter(options =>
-        {
-            options.AddPolicy(AccountsApi.RateLimitPolicy, http =>
-            {
-                var limit = http.RequestServices.GetRequiredService<IOptions<AccountRateLimitOptions>>().Value;
-                return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = limit.PermitLimit,
-                    Window = limit.Window,
-                    QueueLimit = 0,
-                });
-            });
-            options.OnRejected = WriteTooManyRequestsAsync;
-        });
+        builder.AddProtection();
         return builder;
     }
 
     public static WebApplication UseGateway(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        app.UseProtection();
         app.UseMiddleware<AccessCookieMiddleware>();
         app.UseOraServApi();
         app.UseRateLimiter();
         return app;
-    }
-
-    private static async ValueTask WriteTooManyRequestsAsync(OnRejectedContext context, CancellationToken ct)
-    {
-        var http = context.HttpContext;
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
-        {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests",
-                Detail = "Too many attempts from this address; wait a minute and try again.",
-            },
-        });
     }
 }
 

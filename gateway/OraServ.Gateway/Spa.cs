@@ -60,7 +60,6 @@ public static class Spa
         }
 
         var response = http.Response;
-        response.Headers.XContentTypeOptions = "nosniff";
         if (!string.IsNullOrEmpty(path) && !path.EndsWith('/'))
         {
             var file = Find(root, path);
@@ -116,8 +115,6 @@ public static class Spa
         var headers = response.Headers;
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XFrameOptions = "DENY";
-        // Pay links carry their token in the path: other sites see the origin only.
-        headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(self \"https://js.stripe.com\")";
         headers["Cross-Origin-Opener-Policy"] = "same-origin-allow-popups";
     }

@@ -47,8 +47,23 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseSetting($"ConnectionStrings:{ResourceNames.GatewayDb}", _connectionString);
         builder.UseSetting($"{TokenSettings.Section}:SigningKey", SigningKey);
-        builder.UseSetting($"{AccountRateLimitOptions.Section}:PermitLimit", AccountRateLimit.ToString());
+        builder.UseSetting($"{RateLimitRule.Section}:{Protection.Accounts}:PermitLimit", AccountRateLimit.ToString());
         builder.UseSetting("ReverseProxy:Clusters:jobs:Destinations:d1:Address", _upstreamAddress);
+        builder.UseSetting("ReverseProxy:Clusters:payments:Destinations:d1:Address", _upstreamAddress);
+        builder.UseSetting(Spa.PathSetting, SpaFolder);
+    }
+
+    /// <summary>The paths of the requests that reached the upstream services.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> UpstreamRequests { get; } = new();
+
+    /// <summary>A stand-in for the built web app: its index.html.</summary>
+    private static readonly string SpaFolder = CreateSpaFolder();
+
+    private static string CreateSpaFolder()
+    {
+        var folder = Directory.CreateTempSubdirectory("oraserv-spa-").FullName;
+        File.WriteAllText(Path.Combine(folder, "index.html"), "<!doctype html><title>OraServ</title><div id=\"root\"></div>");
+        return folder;
     }
 
     /// <summary>A client on https (the access cookie is Secure) that keeps cookies like a browser.</summary>
@@ -74,12 +89,16 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         }
     }
 
-    private static async Task<WebApplication> StartUpstreamAsync()
+    private async Task<WebApplication> StartUpstreamAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        app.Map("/{**rest}", (HttpRequest request) => Results.Json(new UpstreamEcho(request.Path, request.Headers.Authorization.ToString())));
+        app.Map("/{**rest}", (HttpRequest request) =>
+        {
+            UpstreamRequests.Enqueue(request.Path);
+            return Results.Json(new UpstreamEcho(request.Path, request.Headers.Authorization.ToString()));
+        });
         await app.StartAsync();
         return app;
     }
@@ -88,8 +107,9 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
 public sealed record UpstreamEcho(string Path, string Authorization);
 
 /// <summary>
-/// The same gateway with the production limit on sign-up and sign-in, behind an "ingress" on 10.0.0.0/8. A test picks
-/// the address its requests come from with X-Test-Peer (the in-memory server has no real peer address).
+/// The same gateway with the production limit on sign-up and sign-in and five requests a window on the pay API and the
+/// webhooks, behind an "ingress" on 10.0.0.0/8. A test picks the address its requests come from with X-Test-Peer (the
+/// in-memory server has no real peer address).
 /// </summary>
 public sealed class RateLimitedGatewayApp : GatewayApp
 {
@@ -102,6 +122,8 @@ public sealed class RateLimitedGatewayApp : GatewayApp
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Gateway:TrustedProxies:0", "10.0.0.0/8");
+        builder.UseSetting($"{RateLimitRule.Section}:{Protection.Pay}:PermitLimit", "5");
+        builder.UseSetting($"{RateLimitRule.Section}:{Protection.Webhooks}:PermitLimit", "5");
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, PeerAddressFilter>());
     }
 

@@ -34,7 +34,7 @@ public sealed record MemberView(Guid UserId, Guid TenantId, string Email, string
 public static class AccountsApi
 {
     /// <summary>The per-IP fixed-window limit on the anonymous account routes (sign-up, sign-in, invitation accept).</summary>
-    public const string RateLimitPolicy = "account";
+    public const string RateLimitPolicy = Protection.Accounts;
 
     public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(7);
 
