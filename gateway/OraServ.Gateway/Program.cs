@@ -15,6 +15,7 @@ if (await app.MigrateIfRequestedAsync<GatewayDbContext>())
 app.UseGateway();
 app.MapDefaultEndpoints();
 app.MapAccountsApi();
+app.MapApiReference();
 app.MapSpa();
 // The services authenticate and authorize every proxied request themselves; public routes (/api/pay, webhooks) stay public.
 app.MapReverseProxy().AllowAnonymous();

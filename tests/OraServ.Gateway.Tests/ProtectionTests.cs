@@ -146,3 +146,36 @@ public sealed class ProductionProtectionTests(ProductionGatewayApp app) : IClass
         }
     }
 }
+
+public sealed class ApiReferenceTests(GatewayApp development, ProductionGatewayApp production) : IClassFixture<GatewayApp>, IClassFixture<ProductionGatewayApp>
+{
+    [Fact]
+    public async Task In_development_the_API_reference_lists_every_service_and_their_documents_come_through_the_gateway()
+    {
+        var client = development.NewClient();
+
+        var page = await client.GetStringAsync("/scalar/");
+        var document = await client.GetFromJsonAsync<UpstreamEcho>("/openapi/payments.json");
+
+        foreach (var service in ApiReference.Services)
+        {
+            Assert.Contains($"openapi/{service}.json", page, StringComparison.Ordinal);
+        }
+        Assert.Equal("/openapi/v1.json", document!.Path);
+        Assert.Contains("\"openapi\"", await client.GetStringAsync("/openapi/v1.json"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task In_production_neither_the_reference_nor_the_documents_are_served()
+    {
+        var client = production.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://billing.example") });
+        var before = production.UpstreamRequests.Count;
+
+        var document = await client.GetAsync("/openapi/payments.json");
+        var page = await client.GetStringAsync("/scalar/");
+
+        Assert.Equal(HttpStatusCode.NotFound, document.StatusCode);
+        Assert.Equal(before, production.UpstreamRequests.Count);
+        Assert.DoesNotContain("openapi", page, StringComparison.OrdinalIgnoreCase);
+    }
+}
