@@ -114,6 +114,11 @@ public sealed class InvoiceWorkflow(InvoicingDbContext db, JobsClient jobs, Time
             }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
+            InvoicingMetrics.InvoiceIssued(invoice);
+            if (invoice.Status == InvoiceStatus.Paid)
+            {
+                InvoicingMetrics.InvoicePaid(invoice);
+            }
             return invoice;
         });
     }
@@ -146,6 +151,7 @@ public sealed class InvoiceWorkflow(InvoicingDbContext db, JobsClient jobs, Time
             if (!wasPaid && invoice.Status == InvoiceStatus.Paid)
             {
                 db.Publish(Paid(invoice));
+                CountWhenSaved(() => InvoicingMetrics.InvoicePaid(invoice));
             }
         }
         return invoice;
@@ -162,6 +168,18 @@ public sealed class InvoiceWorkflow(InvoicingDbContext db, JobsClient jobs, Time
     }
 
     public Task SaveOrConflictAsync(CancellationToken ct) => SaveOrConflict(db, ct);
+
+    /// <summary>The caller's unit of work saves the change; a metric counts it only once it is saved.</summary>
+    private void CountWhenSaved(Action count)
+    {
+        db.SavedChanges += OnSaved;
+
+        void OnSaved(object? sender, Microsoft.EntityFrameworkCore.SavedChangesEventArgs e)
+        {
+            db.SavedChanges -= OnSaved;
+            count();
+        }
+    }
 
     internal static async Task SaveOrConflict(DbContext db, CancellationToken ct)
     {

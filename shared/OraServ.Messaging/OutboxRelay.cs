@@ -69,8 +69,18 @@ public sealed class OutboxRelay<TContext>(
 {
     private static readonly ActivitySource Source = new("OraServ.Messaging");
     private static readonly Meter Meter = new("OraServ.Messaging");
-    private static readonly Counter<long> Published = Meter.CreateCounter<long>("oraserv.outbox.published");
+    private static readonly Counter<long> Published = Meter.CreateCounter<long>("oraserv.outbox.published", "{event}", "Events the broker confirmed, by event type.");
+    private static readonly TimeSpan DepthInterval = TimeSpan.FromSeconds(5);
     private const int BatchSize = 100;
+
+    // The outbox's backlog as this relay last measured it: a growing depth or age means events are not getting out.
+    private static readonly Lock DepthLock = new();
+    private static readonly Dictionary<string, (long Count, double OldestAge)> Depths = [];
+    private static readonly ObservableGauge<long> DepthGauge = Meter.CreateObservableGauge("oraserv.outbox.depth",
+        () => Observe(d => d.Count), "{event}", "Events written and not yet confirmed by the broker.");
+    private static readonly ObservableGauge<double> AgeGauge = Meter.CreateObservableGauge("oraserv.outbox.oldest_age",
+        () => Observe(d => d.OldestAge), "s", "Age of the oldest event not yet confirmed by the broker.");
+    private DateTimeOffset _depthMeasuredAt = DateTimeOffset.MinValue;
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
@@ -95,6 +105,7 @@ public sealed class OutboxRelay<TContext>(
             }
             if (sent < BatchSize)
             {
+                await MeasureDepthAsync(stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 await signal.WaitAsync(PollInterval, stoppingToken);
             }
         }
@@ -135,12 +146,41 @@ public sealed class OutboxRelay<TContext>(
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        Published.Add(sent);
+        foreach (var row in batch.Take(sent))
+        {
+            Published.Add(1, new KeyValuePair<string, object?>("event", row.Type[(row.Type.LastIndexOf('.') + 1)..]));
+        }
         if (failure is not null)
         {
             throw new InvalidOperationException("Publishing from the outbox failed.", failure);
         }
         return sent;
+    }
+
+    private async Task MeasureDepthAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (now - _depthMeasuredAt < DepthInterval)
+        {
+            return;
+        }
+        _depthMeasuredAt = now;
+        await using var scope = scopes.CreateAsyncScope();
+        var pending = scope.ServiceProvider.GetRequiredService<TContext>().OutboxMessages.IgnoreQueryFilters().Where(m => m.DispatchedAt == null);
+        var count = await pending.LongCountAsync(ct);
+        var oldest = count == 0 ? null : await pending.MinAsync(m => (DateTimeOffset?)m.OccurredAt, ct);
+        lock (DepthLock)
+        {
+            Depths[typeof(TContext).Name] = (count, oldest is { } o ? Math.Max(0, (now - o).TotalSeconds) : 0);
+        }
+    }
+
+    private static IEnumerable<Measurement<T>> Observe<T>(Func<(long Count, double OldestAge), T> value) where T : struct
+    {
+        lock (DepthLock)
+        {
+            return [.. Depths.Select(d => new Measurement<T>(value(d.Value), new KeyValuePair<string, object?>("outbox", d.Key)))];
+        }
     }
 
     private async Task PublishAsync(OutboxMessage row, CancellationToken ct)
