@@ -16,6 +16,20 @@ public sealed class RejectingVoidConsumer : IConsumer<InvoiceVoided>
     public Task Consume(ConsumeContext<InvoiceVoided> context) => throw new InvalidOperationException("Rejected on purpose.");
 }
 
+/// <summary>Counts what reaches a per-instance queue, like the Notifications dashboard push.</summary>
+public sealed class TemporaryVoidConsumer : IConsumer<InvoiceVoided>
+{
+    private static int _received;
+
+    public static int Received => Volatile.Read(ref _received);
+
+    public Task Consume(ConsumeContext<InvoiceVoided> context)
+    {
+        Interlocked.Increment(ref _received);
+        return Task.CompletedTask;
+    }
+}
+
 /// <summary>Messaging:QuorumQueues, set in the Kubernetes manifests where RabbitMQ runs as a cluster (deploy/k8s).</summary>
 public sealed class QuorumQueueTests
 {
@@ -50,6 +64,31 @@ public sealed class QuorumQueueTests
         await DeleteAsync(servers.RabbitMqConnectionString, queue);
     }
 
+    [Fact]
+    public async Task With_the_switch_a_temporary_per_instance_queue_still_receives_events()
+    {
+        // A quorum queue cannot be auto-delete: MassTransit declares a temporary endpoint (Notifications' dashboard push,
+        // one queue per pod) as a durable quorum queue that expires when unused (x-expires) instead, which the broker takes.
+        var servers = await TestServers.SharedAsync();
+        var prefix = $"quorum-{Guid.NewGuid():N}"[..15];
+        var before = TemporaryVoidConsumer.Received;
+        await using var bus = await StartBusAsync(servers.RabbitMqConnectionString, prefix, quorumQueues: true, bus => bus
+            .AddConsumer<TemporaryVoidConsumer>().Endpoint(e =>
+            {
+                e.Name = $"{prefix}-temporary";
+                e.Temporary = true;
+            }));
+
+        await bus.Services.GetRequiredService<IPublishEndpoint>().Publish(Voided());
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (TemporaryVoidConsumer.Received == before)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The temporary endpoint received nothing within 30 s.");
+            await Task.Delay(100);
+        }
+    }
+
     private static InvoiceVoided Voided() => new()
     {
         TenantId = Guid.NewGuid(),
@@ -57,12 +96,13 @@ public sealed class QuorumQueueTests
         OccurredAt = DateTimeOffset.UtcNow,
     };
 
-    private static async Task<AsyncDisposableHost> StartBusAsync(string rabbitMq, string prefix, bool quorumQueues)
+    private static async Task<AsyncDisposableHost> StartBusAsync(string rabbitMq, string prefix, bool quorumQueues,
+        Action<IBusRegistrationConfigurator>? consumers = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration[$"ConnectionStrings:{ResourceNames.Messaging}"] = rabbitMq;
         builder.Configuration[MessagingExtensions.QuorumQueuesSetting] = quorumQueues ? "true" : "false";
-        builder.Services.AddOraServBus(builder.Configuration, bus => bus.AddConsumer<RejectingVoidConsumer>(), prefix);
+        builder.Services.AddOraServBus(builder.Configuration, consumers ?? (bus => bus.AddConsumer<RejectingVoidConsumer>()), prefix);
         builder.Services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
         var host = builder.Build();
         await host.StartAsync();
