@@ -52,11 +52,18 @@ public static class MessagingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Set (Messaging:QuorumQueues=true) where RabbitMQ is a cluster: every consumer queue, and its _error queue, is then a
+    /// quorum queue, replicated over the nodes, instead of a classic queue that lives on one node.
+    /// </summary>
+    public const string QuorumQueuesSetting = "Messaging:QuorumQueues";
+
     public static IServiceCollection AddOraServBus(this IServiceCollection services, IConfiguration configuration,
         Action<IBusRegistrationConfigurator>? configure = null, string endpointPrefix = "")
     {
         var amqp = configuration.GetConnectionString(ResourceNames.Messaging)
             ?? throw new InvalidOperationException($"Connection string '{ResourceNames.Messaging}' is missing.");
+        var quorumQueues = configuration.GetValue<bool>(QuorumQueuesSetting);
 
         services.AddMassTransit(bus =>
         {
@@ -65,6 +72,10 @@ public static class MessagingExtensions
             bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
             {
                 endpoint.UseMessageRetry(retry => retry.Intervals(RetryIntervals));
+                if (quorumQueues && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                {
+                    rabbit.SetQuorumQueue();
+                }
             });
             bus.UsingRabbitMq((context, cfg) =>
             {
