@@ -28,6 +28,8 @@ public abstract class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            // The server stops itself when this process is gone, even when the test host is killed before it can stop it.
+            Environment = { ["ORASERV_STOP_WITH_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
         _process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {_script}.");
         _process.OutputDataReceived += (_, _) => { };
