@@ -126,3 +126,23 @@ public sealed class PaymentFailedConsumer(AutomationDbContext db, IServiceProvid
         await planner.PlanAsync(invoice.TenantId, invoiceId: invoice.Id, trigger: TriggerEvents.PaymentFailed, ct: ct);
     }
 }
+
+/// <summary>
+/// A chargeback on one of the invoice's payments: no reminder goes out while the money is in dispute. Arriving before the
+/// invoice's issue event, it leaves a disputed stub, so the issue event plans nothing.
+/// </summary>
+public sealed class PaymentDisputedConsumer(AutomationDbContext db, IServiceProvider services, ReminderPlanner planner)
+    : InboxConsumer<PaymentDisputed, AutomationDbContext>(db, services)
+{
+    protected override async Task HandleAsync(PaymentDisputed message, CancellationToken ct)
+    {
+        var invoice = await Db.Invoices.FindAsync([message.InvoiceId], ct);
+        if (invoice is null)
+        {
+            invoice = new InvoiceView { Id = message.InvoiceId, TenantId = message.TenantId, Currency = message.Currency };
+            Db.Invoices.Add(invoice);
+        }
+        await planner.CancelForInvoiceAsync(invoice.Id, "invoice_disputed", ct);
+        invoice.Disputed = true;
+    }
+}

@@ -43,3 +43,11 @@ public sealed class PaymentRefundedConsumer(InvoicingDbContext db, IServiceProvi
     protected override Task HandleAsync(PaymentRefunded message, CancellationToken ct) =>
         workflow.ApplyRefundAsync(message.InvoiceId, message.RefundId, message.Amount, message.OccurredAt, ct);
 }
+
+/// <summary>A chargeback on a card payment: the invoice is flagged disputed, once per dispute; its status stays.</summary>
+public sealed class PaymentDisputedConsumer(InvoicingDbContext db, IServiceProvider services, InvoiceWorkflow workflow)
+    : InboxConsumer<PaymentDisputed, InvoicingDbContext>(db, services)
+{
+    protected override Task HandleAsync(PaymentDisputed message, CancellationToken ct) =>
+        workflow.FlagDisputedAsync(message.InvoiceId, message.DisputeId, message.Status, message.OccurredAt, ct);
+}

@@ -125,6 +125,11 @@ public sealed class Invoice
     public decimal AmountPaid { get; private set; }
     public DateTimeOffset? PaidAt { get; private set; }
     public DateTimeOffset? VoidedAt { get; private set; }
+    /// <summary>When the latest chargeback on one of its card payments was opened; null when none was.</summary>
+    public DateTimeOffset? DisputedAt { get; private set; }
+    public string? DisputeId { get; private set; }
+    /// <summary>Stripe's status of that dispute as last reported, e.g. needs_response.</summary>
+    public string? DisputeStatus { get; private set; }
     public DateTimeOffset CreatedAt { get; init; }
     public List<InvoiceLine> Lines { get; init; } = [];
     public List<AppliedPayment> Payments { get; init; } = [];
@@ -266,6 +271,24 @@ public sealed class Invoice
             Status = InvoiceStatus.Open;
             PaidAt = null;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// Flags the invoice disputed. Status and balance stay as they are: Stripe holds the money until the dispute is
+    /// decided, it has not been given back. With several disputes the latest one is shown, whatever the order of arrival.
+    /// </summary>
+    public bool FlagDisputed(string disputeId, string status, DateTimeOffset openedAt)
+    {
+        var newer = DisputedAt is not { } shown || openedAt > shown
+            || (openedAt == shown && string.CompareOrdinal(disputeId, DisputeId) > 0);
+        if (!newer)
+        {
+            return false;
+        }
+        DisputedAt = openedAt;
+        DisputeId = disputeId;
+        DisputeStatus = status;
         return true;
     }
 

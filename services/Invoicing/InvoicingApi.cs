@@ -21,7 +21,7 @@ public sealed record InvoiceResponse(
     Guid Id, string? Number, string Status, Guid? JobId, string? JobTitle, ClientResponse Client, IReadOnlyList<LineResponse> Lines,
     decimal Subtotal, decimal TaxRate, decimal Tax, decimal Total, decimal AmountPaid, decimal AmountDue, string Currency, string Terms,
     DateTimeOffset? IssuedAt, DateOnly? DueDate, string? PayUrl, DateTimeOffset? PaidAt, DateTimeOffset? VoidedAt, string? Notes,
-    DateTimeOffset CreatedAt, IReadOnlyList<PaymentResponse> Payments)
+    DateTimeOffset CreatedAt, IReadOnlyList<PaymentResponse> Payments, bool Disputed, DateTimeOffset? DisputedAt, string? DisputeStatus)
 {
     public static InvoiceResponse From(Invoice i, DateOnly today) => new(
         i.Id, i.Number, i.IsOverdue(today) ? "overdue" : SnakeCase.Name(i.Status), i.JobId, i.JobTitle,
@@ -29,7 +29,8 @@ public sealed record InvoiceResponse(
         [.. i.Lines.OrderBy(l => l.Position).Select(l => new LineResponse(l.Kind, l.Description, l.Quantity, l.UnitPrice, l.Taxable, l.Amount))],
         i.Subtotal, i.TaxRate, i.Tax, i.Total, i.AmountPaid, i.AmountDue, i.Currency, i.Terms, i.IssuedAt, i.DueDate, i.PayUrl, i.PaidAt,
         i.VoidedAt, i.Notes, i.CreatedAt,
-        [.. i.Payments.OrderBy(p => p.At).Select(p => new PaymentResponse(p.ExternalId, p.Amount, p.Method, p.Reference, p.At))]);
+        [.. i.Payments.OrderBy(p => p.At).Select(p => new PaymentResponse(p.ExternalId, p.Amount, p.Method, p.Reference, p.At))],
+        i.DisputedAt is not null, i.DisputedAt, i.DisputeStatus);
 }
 
 public sealed record SettingsResponse(string BusinessName, string? BusinessAddress, string? BusinessEmail, string? BusinessPhone, string Currency,

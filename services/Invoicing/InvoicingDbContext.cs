@@ -56,6 +56,8 @@ public sealed class InvoicingDbContext(DbContextOptions<InvoicingDbContext> opti
             e.Property(i => i.PayUrl).HasMaxLength(300);
             e.Property(i => i.JobTitle).HasMaxLength(200);
             e.Property(i => i.Notes).HasMaxLength(4000);
+            e.Property(i => i.DisputeId).HasMaxLength(64);
+            e.Property(i => i.DisputeStatus).HasMaxLength(32);
             e.Property(i => i.TaxRate).HasPrecision(7, 6);
             e.Property(i => i.Subtotal).HasPrecision(18, 4);
             e.Property(i => i.Tax).HasPrecision(18, 4);

@@ -165,7 +165,7 @@ public sealed class PaymentSettlement(PaymentsDbContext db, IStripeClient stripe
         }
         payment.Disputed = true;
         var code = dispute.Currency.ToUpperInvariant();
-        db.Disputes.Add(new Dispute
+        var recorded = new Dispute
         {
             TenantId = payment.TenantId,
             InvoiceId = payment.InvoiceId,
@@ -177,6 +177,21 @@ public sealed class PaymentSettlement(PaymentsDbContext db, IStripeClient stripe
             Reason = dispute.Reason,
             Status = dispute.Status,
             CreatedAt = occurredAt,
+        };
+        db.Disputes.Add(recorded);
+        // The dispute row's unique Stripe id and this outbox row commit together: one PaymentDisputed per dispute.
+        db.Publish(new PaymentDisputed
+        {
+            TenantId = payment.TenantId,
+            DisputeId = dispute.Id,
+            PaymentId = payment.StripePaymentIntentId,
+            ChargeId = dispute.ChargeId,
+            InvoiceId = payment.InvoiceId,
+            Amount = recorded.Amount,
+            Currency = code,
+            Reason = dispute.Reason,
+            Status = dispute.Status,
+            OccurredAt = occurredAt,
         });
         if (await db.PayableInvoices.SingleOrDefaultAsync(i => i.Id == payment.InvoiceId, ct) is { } invoice)
         {

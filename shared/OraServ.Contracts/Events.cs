@@ -157,6 +157,30 @@ public sealed record PaymentRefunded : IntegrationEvent
     public required string Currency { get; init; }
 }
 
+/// <summary>
+/// The cardholder disputed a card payment (a chargeback): the money is held back from the business until the dispute
+/// is decided. Published once per dispute; the invoice stays as it is and is flagged disputed.
+/// </summary>
+public sealed record PaymentDisputed : IntegrationEvent
+{
+    /// <summary>Stripe's dispute id (du_...), the idempotency key.</summary>
+    public required string DisputeId { get; init; }
+    /// <summary>The payment disputed: the id PaymentSucceeded carried (the PaymentIntent).</summary>
+    public required string PaymentId { get; init; }
+    /// <summary>The disputed charge (ch_...).</summary>
+    public required string ChargeId { get; init; }
+    /// <summary>The invoice the payment was for.</summary>
+    public required Guid InvoiceId { get; init; }
+    /// <summary>Amount disputed, in the invoice currency.</summary>
+    public required decimal Amount { get; init; }
+    /// <summary>ISO 4217 currency.</summary>
+    public required string Currency { get; init; }
+    /// <summary>The cardholder's reason as Stripe reports it: fraudulent, product_not_received, duplicate, ...</summary>
+    public string? Reason { get; init; }
+    /// <summary>Stripe's dispute status when it was opened, e.g. needs_response or warning_needs_response.</summary>
+    public required string Status { get; init; }
+}
+
 /// <summary>A tenant's connected Stripe account changed state.</summary>
 public sealed record StripeAccountStatusChanged : IntegrationEvent
 {

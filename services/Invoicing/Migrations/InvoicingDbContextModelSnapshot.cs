@@ -40,6 +40,17 @@ namespace OraServ.Invoicing.Migrations
                         .HasMaxLength(3)
                         .HasColumnType("character varying(3)");
 
+                    b.Property<string>("DisputeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("DisputeStatus")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset?>("DisputedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateOnly?>("DueDate")
                         .HasColumnType("date");
 
@@ -298,7 +309,6 @@ namespace OraServ.Invoicing.Migrations
                     b.OwnsMany("OraServ.Invoicing.AppliedPayment", "Payments", b1 =>
                         {
                             b1.Property<Guid>("Id")
-                                .ValueGeneratedOnAdd()
                                 .HasColumnType("uuid");
 
                             b1.Property<decimal>("Amount")
@@ -377,7 +387,6 @@ namespace OraServ.Invoicing.Migrations
                     b.OwnsMany("OraServ.Invoicing.InvoiceLine", "Lines", b1 =>
                         {
                             b1.Property<Guid>("Id")
-                                .ValueGeneratedOnAdd()
                                 .HasColumnType("uuid");
 
                             b1.Property<decimal>("Amount")
