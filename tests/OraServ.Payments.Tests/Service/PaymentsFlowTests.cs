@@ -24,36 +24,10 @@ public sealed class PaymentsFlowTests : IAsyncLifetime
 
     private sealed record Intent(string ClientSecret, string PaymentIntentId, string PublishableKey, string StripeAccount, decimal Amount, string Currency, string? TestCardFormUrl);
 
-    /// <summary>The owner connects Stripe and completes onboarding on the emulator's page, as a browser would.</summary>
-    private async Task<string> ConnectAsync(Guid tenant)
-    {
-        using var owner = _payments.ClientFor(tenant);
-        var connect = await (await owner.PostAsync("/api/payments/stripe/connect", null)).Content.ReadFromJsonAsync<Connected>();
-        using var completed = await _payments.Emulator.Http.PostAsync(connect!.OnboardingUrl, new FormUrlEncodedContent([new("business_name", "Acme")]));
-        Assert.Equal(HttpStatusCode.Redirect, completed.StatusCode);
-        using var returned = await _payments.Http.GetAsync(completed.Headers.Location);
-        Assert.Equal(HttpStatusCode.Redirect, returned.StatusCode);
-        Assert.EndsWith("/settings/integrations?stripe=active", returned.Headers.Location!.ToString());
-        var account = await owner.GetFromJsonAsync<AccountStatusView>("/api/payments/stripe/account");
-        return account!.AccountId!;
-    }
+    private Task<string> ConnectAsync(Guid tenant) => _payments.ConnectAsync(tenant);
 
-    private async Task<(Guid InvoiceId, string Token)> IssueAsync(Guid tenant, decimal amountDue, string currency = "USD")
-    {
-        var invoiceId = Guid.CreateVersion7();
-        var token = Convert.ToHexString(Guid.NewGuid().ToByteArray());
-        await _payments.InTenantAsync(tenant, async db =>
-        {
-            db.PayableInvoices.Add(new PayableInvoice
-            {
-                Id = invoiceId, TenantId = tenant, PayToken = token, BusinessName = "Acme Plumbing", Number = "INV-000001",
-                Currency = currency, AmountDue = amountDue, DueDate = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(30)),
-                Lines = [new PayableLine { Kind = "labor", Description = "Fix sink", Quantity = 1, UnitPrice = amountDue, Amount = amountDue }],
-            });
-            return await db.SaveChangesAsync();
-        });
-        return (invoiceId, token);
-    }
+    private Task<(Guid InvoiceId, string Token)> IssueAsync(Guid tenant, decimal amountDue, string currency = "USD") =>
+        _payments.IssueAsync(tenant, amountDue, currency);
 
     private async Task<int> StoredEventsAsync() => await _payments.InTenantAsync(Guid.Empty, db => db.StripeEvents.CountAsync());
 
@@ -170,5 +144,47 @@ public sealed class PaymentsFlowTests : IAsyncLifetime
         var refunded = (PaymentRefunded)Assert.Single(await _payments.OutboxAsync<PaymentRefunded>()).ToEvent();
         Assert.Equal((invoiceId, intent.PaymentIntentId, 30m, "USD"), (refunded.InvoiceId, refunded.PaymentId, refunded.Amount, refunded.Currency));
         Assert.Single(await _payments.OutboxAsync<PaymentFailed>());
+    }
+
+    [Fact]
+    public async Task A_dispute_delivered_before_its_payment_and_again_twice_publishes_PaymentDisputed_once()
+    {
+        var tenant = Guid.CreateVersion7();
+        var accountId = await ConnectAsync(tenant);
+        var (invoiceId, token) = await IssueAsync(tenant, 80m);
+        var intent = await _payments.IntentAsync(token);
+        await _payments.SettledAsync();
+        // Webhooks are held back while the customer pays and the cardholder disputes, then arrive dispute first.
+        Assert.True(_payments.Emulator.Webhooks.RemoveEndpoint(_payments.WebhookUrl));
+        var stripeOptions = new RequestOptions { StripeAccount = accountId };
+        var paid = await new PaymentIntentService(_payments.Emulator.Stripe).ConfirmAsync(
+            intent.PaymentIntentId, new PaymentIntentConfirmOptions { PaymentMethod = "pm_card_visa" }, stripeOptions);
+        using var disputed = await _payments.Emulator.Http.PostAsJsonAsync("/_emulator/disputes", new { charge = paid.LatestChargeId, reason = "fraudulent" });
+        var disputeId = (await disputed.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<StripeObject>())!.Id;
+        _payments.Emulator.Webhooks.AddEndpoint(_payments.WebhookUrl, PaymentsHost.WebhookSecret);
+
+        await RedeliverAsync(times: 2, types: ["charge.dispute.created"]);
+        await Eventually.TrueAsync(() => _payments.InTenantAsync(Guid.Empty, db =>
+            db.StripeEvents.AnyAsync(e => e.Type == "charge.dispute.created" && e.Attempts > 0 && e.ProcessedAt == null)), "the dispute to wait for its payment");
+        Assert.Empty(await _payments.OutboxAsync<PaymentDisputed>());
+        await RedeliverAsync(times: 2);
+        await _payments.SettledAsync();
+
+        var message = Assert.Single(await _payments.OutboxAsync<PaymentDisputed>());
+        var dispute = (PaymentDisputed)message.ToEvent();
+        Assert.Equal((tenant, invoiceId, disputeId, intent.PaymentIntentId, paid.LatestChargeId), (dispute.TenantId, dispute.InvoiceId, dispute.DisputeId, dispute.PaymentId, dispute.ChargeId));
+        Assert.Equal((80m, "USD", "fraudulent", "needs_response"), (dispute.Amount, dispute.Currency, dispute.Reason, dispute.Status));
+        Assert.Single(await _payments.OutboxAsync<PaymentSucceeded>());
+        var payment = Assert.Single(await _payments.InTenantAsync(tenant, db => db.Payments.ToListAsync()));
+        Assert.True(payment.Disputed);
+        Assert.Single(await _payments.InTenantAsync(tenant, db => db.Disputes.ToListAsync()));
+    }
+
+    private sealed record StripeObject(string Id);
+
+    private async Task RedeliverAsync(int times, string[]? types = null)
+    {
+        using var response = await _payments.Emulator.Http.PostAsJsonAsync("/_emulator/redeliver", new { times, shuffle = true, types });
+        response.EnsureSuccessStatusCode();
     }
 }
