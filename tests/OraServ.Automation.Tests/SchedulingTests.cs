@@ -189,6 +189,42 @@ public sealed class SchedulingTests(AutomationFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_disputed_invoice_gets_no_reminder_even_when_the_dispute_arrives_before_the_invoice()
+    {
+        var host = await StartAsync();
+        await EnableDefaultRuleAsync(host.ClientFor(_tenant));
+        var (invoice, dueAt) = await IssueAsync(host);
+        await Invoices.WaitForReminderAsync(host, invoice.InvoiceId, ReminderStatus.Pending);
+        var overtaken = Invoices.Issued(_tenant, invoice.DueDate, _clock.GetUtcNow(), number: "INV-000043");
+
+        await host.PublishAsync(Disputed(invoice));
+        await host.PublishAsync(Disputed(overtaken));
+        await Invoices.WaitForReminderAsync(host, invoice.InvoiceId, ReminderStatus.Cancelled);
+        await Eventually.TrueAsync(() => InvoiceViewAsync(host, overtaken.InvoiceId, i => i.Disputed), "the dispute of an invoice not issued yet");
+        await host.PublishAsync(overtaken);
+        await Eventually.TrueAsync(() => InvoiceViewAsync(host, overtaken.InvoiceId, i => i.Issued), "the invoice issued after its dispute");
+
+        await host.TickAtAsync(dueAt.AddHours(1));
+        Assert.Empty(await Invoices.OutboxSmsAsync(host, invoice.InvoiceId));
+        Assert.Empty(await Invoices.OutboxSmsAsync(host, overtaken.InvoiceId));
+        var cancelled = (await Invoices.ReminderAsync(host, invoice.InvoiceId))!;
+        Assert.Equal((ReminderStatus.Cancelled, "invoice_disputed"), (cancelled.Status, cancelled.Reason));
+        Assert.Null(await Invoices.ReminderAsync(host, overtaken.InvoiceId));
+    }
+
+    private PaymentDisputed Disputed(InvoiceIssued invoice) => new()
+    {
+        TenantId = _tenant, DisputeId = "du_" + Guid.NewGuid().ToString("N"), PaymentId = "pi_" + Guid.NewGuid().ToString("N"), ChargeId = "ch_1",
+        InvoiceId = invoice.InvoiceId, Amount = 100m, Currency = "USD", Reason = "fraudulent", Status = "needs_response", OccurredAt = _clock.GetUtcNow(),
+    };
+
+    private static async Task<bool> InvoiceViewAsync(AutomationHost host, Guid invoiceId, Func<InvoiceView, bool> condition)
+    {
+        await using var db = AutomationHost.Context(host.ConnectionString);
+        return await db.Invoices.IgnoreQueryFilters().AsNoTracking().SingleOrDefaultAsync(i => i.Id == invoiceId) is { } view && condition(view);
+    }
+
+    [Fact]
     public async Task Quiet_hours_defer_an_sms_to_eight_in_the_morning_local_time()
     {
         var host = await StartAsync();

@@ -233,6 +233,42 @@ public sealed class InvoicingTests(MoneyPathFixture fixture)
     }
 
     [Fact]
+    public async Task A_chargeback_flags_the_invoice_disputed_once_whatever_the_order_and_a_paid_invoice_stays_paid()
+    {
+        var (tenant, invoice) = await SentInvoiceAsync();
+        var bus = fixture.Invoicing.Services.GetRequiredService<IBus>();
+        var api = fixture.Invoicing.ClientFor(tenant);
+        var openedAt = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60);
+        var dispute = new PaymentDisputed
+        {
+            TenantId = tenant, DisputeId = "du_" + Guid.NewGuid().ToString("N"), PaymentId = "pi_disputed", ChargeId = "ch_disputed",
+            InvoiceId = invoice.Id, Amount = invoice.Total, Currency = "USD", Reason = "fraudulent", Status = "needs_response", OccurredAt = openedAt,
+        };
+
+        // The dispute overtakes the payment it is about.
+        await bus.Publish(dispute, c => c.MessageId = dispute.EventId);
+        var flagged = await EventuallyAsync(api, invoice.Id, i => i.Disputed);
+        await bus.Publish(new PaymentSucceeded { TenantId = tenant, PaymentId = "pi_disputed", InvoiceId = invoice.Id, Amount = invoice.Total, Currency = "USD", Method = "card", PaidAt = openedAt.AddMinutes(-5) });
+        await EventuallyAsync(api, invoice.Id, i => i.Status == "paid");
+        await bus.Publish(dispute, c => c.MessageId = dispute.EventId);
+        await bus.Publish(dispute with { EventId = Guid.CreateVersion7() }, c => c.MessageId = Guid.CreateVersion7());
+        await Task.Delay(1500);
+
+        Assert.Equal(("open", invoice.Total), (flagged.Status, flagged.AmountDue));
+        var after = (await api.GetFromJsonAsync<InvoiceResponse>($"/api/invoices/{invoice.Id}", Json))!;
+        Assert.Equal(("paid", 0m, invoice.Total), (after.Status, after.AmountDue, after.AmountPaid));
+        Assert.Equal((true, openedAt, "needs_response"), (after.Disputed, after.DisputedAt, after.DisputeStatus));
+        Assert.Single(after.Payments);
+        using var list = JsonDocument.Parse(await api.GetStringAsync("/api/invoices?status=paid"));
+        var row = Assert.Single(list.RootElement.EnumerateArray(), r => r.GetProperty("id").GetGuid() == invoice.Id);
+        Assert.True(row.GetProperty("disputed").GetBoolean());
+        Assert.Equal("needs_response", row.GetProperty("disputeStatus").GetString());
+        var untouched = (await api.GetFromJsonAsync<InvoiceResponse>($"/api/invoices/{(await SentInvoiceAsync(tenant)).Id}", Json))!;
+        Assert.False(untouched.Disputed);
+        Assert.Null(untouched.DisputedAt);
+    }
+
+    [Fact]
     public async Task A_manual_cash_payment_is_recorded_and_an_overpayment_is_refused()
     {
         var (tenant, invoice) = await SentInvoiceAsync();
@@ -271,9 +307,15 @@ public sealed class InvoicingTests(MoneyPathFixture fixture)
         var tenant = Guid.CreateVersion7();
         var api = fixture.Invoicing.ClientFor(tenant);
         (await api.PutAsJsonAsync("/api/invoices/settings", new { taxRate = 0.08m })).EnsureSuccessStatusCode();
+        return (tenant, await SentInvoiceAsync(tenant));
+    }
+
+    private async Task<InvoiceResponse> SentInvoiceAsync(Guid tenant)
+    {
+        var api = fixture.Invoicing.ClientFor(tenant);
         var draft = await (await api.PostAsJsonAsync("/api/invoices", new { jobId = await fixture.CompletedJobAsync(tenant) })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
         var sent = await (await api.PostAsJsonAsync($"/api/invoices/{draft!.Id}/send", new { terms = "net_30" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<InvoiceResponse>(Json);
-        return (tenant, sent!);
+        return sent!;
     }
 
     private async Task<List<T>> OutboxEventsAsync<T>(Guid tenant) where T : IntegrationEvent
