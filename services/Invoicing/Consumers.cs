@@ -51,3 +51,11 @@ public sealed class PaymentDisputedConsumer(InvoicingDbContext db, IServiceProvi
     protected override Task HandleAsync(PaymentDisputed message, CancellationToken ct) =>
         workflow.FlagDisputedAsync(message.InvoiceId, message.DisputeId, message.Status, message.OccurredAt, ct);
 }
+
+/// <summary>A dispute was decided: the invoice shows won or lost; it stays flagged and its status stays.</summary>
+public sealed class PaymentDisputeClosedConsumer(InvoicingDbContext db, IServiceProvider services, InvoiceWorkflow workflow)
+    : InboxConsumer<PaymentDisputeClosed, InvoicingDbContext>(db, services)
+{
+    protected override Task HandleAsync(PaymentDisputeClosed message, CancellationToken ct) =>
+        workflow.CloseDisputeAsync(message.InvoiceId, message.DisputeId, message.Status, message.OpenedAt, ct);
+}

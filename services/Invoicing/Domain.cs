@@ -275,21 +275,33 @@ public sealed class Invoice
     }
 
     /// <summary>
-    /// Flags the invoice disputed. Status and balance stay as they are: Stripe holds the money until the dispute is
-    /// decided, it has not been given back. With several disputes the latest one is shown, whatever the order of arrival.
+    /// Flags the invoice disputed. Status and balance stay as they are: the payment was made, and whether it is given
+    /// back is up to the card network's decision. With several disputes the latest one is shown, whatever the order of arrival.
     /// </summary>
-    public bool FlagDisputed(string disputeId, string status, DateTimeOffset openedAt)
+    public void FlagDisputed(string disputeId, string status, DateTimeOffset openedAt)
     {
         var newer = DisputedAt is not { } shown || openedAt > shown
             || (openedAt == shown && string.CompareOrdinal(disputeId, DisputeId) > 0);
-        if (!newer)
+        if (newer)
         {
-            return false;
+            DisputedAt = openedAt;
+            DisputeId = disputeId;
+            DisputeStatus = status;
         }
-        DisputedAt = openedAt;
-        DisputeId = disputeId;
-        DisputeStatus = status;
-        return true;
+    }
+
+    /// <summary>
+    /// The dispute was decided: its final status is shown (won or lost); status and balance stay as they are. Arriving
+    /// before the dispute's opening, it flags the invoice itself, and the opening then changes nothing.
+    /// </summary>
+    public void CloseDispute(string disputeId, string status, DateTimeOffset openedAt)
+    {
+        if (DisputeId == disputeId)
+        {
+            DisputeStatus = status;
+            return;
+        }
+        FlagDisputed(disputeId, status, openedAt);
     }
 
     private void SetLines(IEnumerable<InvoiceLine> lines)

@@ -174,6 +174,13 @@ public sealed class InvoiceWorkflow(InvoicingDbContext db, JobsClient jobs, Time
         return invoice;
     }
 
+    public async Task<Invoice?> CloseDisputeAsync(Guid id, string disputeId, string status, DateTimeOffset openedAt, CancellationToken ct)
+    {
+        var invoice = await LoadAsync(id, ct);
+        invoice?.CloseDispute(disputeId, status, openedAt);
+        return invoice;
+    }
+
     public Task SaveOrConflictAsync(CancellationToken ct) => SaveOrConflict(db, ct);
 
     /// <summary>The caller's unit of work saves the change; a metric counts it only once it is saved.</summary>

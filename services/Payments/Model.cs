@@ -147,6 +147,12 @@ public sealed class Refund
     public DateTimeOffset? SettledAt { get; set; }
 }
 
+public static class DisputeStatus
+{
+    /// <summary>Stripe's final dispute statuses; any other one is still open.</summary>
+    public static bool IsClosed(string status) => status is "won" or "lost" or "warning_closed";
+}
+
 /// <summary>A chargeback on a payment; the invoice is flagged.</summary>
 public sealed class Dispute
 {

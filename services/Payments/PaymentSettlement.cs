@@ -171,7 +171,7 @@ public sealed class PaymentSettlement(PaymentsDbContext db, IStripeClient stripe
             InvoiceId = payment.InvoiceId,
             StripeDisputeId = dispute.Id,
             StripeChargeId = dispute.ChargeId,
-            StripePaymentIntentId = dispute.PaymentIntentId,
+            StripePaymentIntentId = payment.StripePaymentIntentId,
             Amount = Money.FromMinorUnits(dispute.Amount, code),
             Currency = code,
             Reason = dispute.Reason,
@@ -199,6 +199,32 @@ public sealed class PaymentSettlement(PaymentsDbContext db, IStripeClient stripe
         }
         logger.LogWarning("Payment {IntentId} of invoice {InvoiceId} is disputed ({Reason})", payment.StripePaymentIntentId, payment.InvoiceId, dispute.Reason);
         return "dispute recorded";
+    }
+
+    /// <summary>charge.dispute.closed: the recorded dispute takes its final status and PaymentDisputeClosed goes out, once.</summary>
+    public async Task<string> DisputeClosedAsync(Stripe.Dispute dispute, CancellationToken ct)
+    {
+        var recorded = await db.Disputes.SingleOrDefaultAsync(d => d.StripeDisputeId == dispute.Id, ct)
+            // Closed overtook created; fail so the event is retried after the dispute has been recorded.
+            ?? throw new InvalidOperationException($"Dispute {dispute.Id} closed before it was recorded.");
+        if (DisputeStatus.IsClosed(recorded.Status))
+        {
+            return "already closed";
+        }
+        recorded.Status = dispute.Status;
+        db.Publish(new PaymentDisputeClosed
+        {
+            TenantId = recorded.TenantId,
+            DisputeId = recorded.StripeDisputeId,
+            PaymentId = recorded.StripePaymentIntentId ?? recorded.StripeChargeId,
+            InvoiceId = recorded.InvoiceId,
+            Amount = recorded.Amount,
+            Currency = recorded.Currency,
+            Status = dispute.Status,
+            OpenedAt = recorded.CreatedAt,
+        });
+        logger.LogInformation("Dispute {DisputeId} of invoice {InvoiceId} closed: {Status}", dispute.Id, recorded.InvoiceId, dispute.Status);
+        return "dispute " + dispute.Status;
     }
 
     private static Guid? InvoiceIdFrom(IDictionary<string, string>? metadata) =>

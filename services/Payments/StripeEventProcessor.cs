@@ -134,6 +134,8 @@ public sealed class StripeEventHandler(
                 return await settlement.RefundedAsync(account.StripeAccountId, charge, occurredAt, ct);
             case Stripe.Dispute dispute when evt.Type == EventTypes.ChargeDisputeCreated:
                 return await settlement.DisputedAsync(dispute, occurredAt, ct);
+            case Stripe.Dispute dispute when evt.Type == EventTypes.ChargeDisputeClosed:
+                return await settlement.DisputeClosedAsync(dispute, ct);
             case Account read when evt.Type == EventTypes.AccountUpdated:
                 if (occurredAt.ToUnixTimeSeconds() < account.StatusAsOf.ToUnixTimeSeconds())
                 {

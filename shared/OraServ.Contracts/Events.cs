@@ -158,8 +158,8 @@ public sealed record PaymentRefunded : IntegrationEvent
 }
 
 /// <summary>
-/// The cardholder disputed a card payment (a chargeback): the money is held back from the business until the dispute
-/// is decided. Published once per dispute; the invoice stays as it is and is flagged disputed.
+/// The cardholder disputed a card payment (a chargeback): Stripe takes the amount from the business's balance until
+/// the dispute is decided (PaymentDisputeClosed). Published once per dispute; the invoice keeps its status, flagged disputed.
 /// </summary>
 public sealed record PaymentDisputed : IntegrationEvent
 {
@@ -179,6 +179,25 @@ public sealed record PaymentDisputed : IntegrationEvent
     public string? Reason { get; init; }
     /// <summary>Stripe's dispute status when it was opened, e.g. needs_response or warning_needs_response.</summary>
     public required string Status { get; init; }
+}
+
+/// <summary>A dispute was decided. Published once per dispute, after its PaymentDisputed.</summary>
+public sealed record PaymentDisputeClosed : IntegrationEvent
+{
+    /// <summary>Stripe's dispute id (du_...), the idempotency key.</summary>
+    public required string DisputeId { get; init; }
+    /// <summary>The payment disputed (the PaymentIntent).</summary>
+    public required string PaymentId { get; init; }
+    /// <summary>The invoice the payment was for.</summary>
+    public required Guid InvoiceId { get; init; }
+    /// <summary>Amount disputed, in the invoice currency.</summary>
+    public required decimal Amount { get; init; }
+    /// <summary>ISO 4217 currency.</summary>
+    public required string Currency { get; init; }
+    /// <summary>won (the business keeps the money), lost (it went back to the cardholder) or warning_closed.</summary>
+    public required string Status { get; init; }
+    /// <summary>When the dispute was opened: the OccurredAt of its PaymentDisputed.</summary>
+    public required DateTimeOffset OpenedAt { get; init; }
 }
 
 /// <summary>A tenant's connected Stripe account changed state.</summary>

@@ -266,7 +266,40 @@ public sealed class InvoicingTests(MoneyPathFixture fixture)
         var untouched = (await api.GetFromJsonAsync<InvoiceResponse>($"/api/invoices/{(await SentInvoiceAsync(tenant)).Id}", Json))!;
         Assert.False(untouched.Disputed);
         Assert.Null(untouched.DisputedAt);
+
+        await bus.Publish(Closed(dispute, "won"));
+        var won = await EventuallyAsync(api, invoice.Id, i => i.DisputeStatus == "won");
+        Assert.Equal(("paid", true, openedAt), (won.Status, won.Disputed, won.DisputedAt));
     }
+
+    [Fact]
+    public async Task A_dispute_decided_before_its_opening_arrives_ends_with_the_decision()
+    {
+        var (tenant, invoice) = await SentInvoiceAsync();
+        var bus = fixture.Invoicing.Services.GetRequiredService<IBus>();
+        var api = fixture.Invoicing.ClientFor(tenant);
+        var dispute = new PaymentDisputed
+        {
+            TenantId = tenant, DisputeId = "du_" + Guid.NewGuid().ToString("N"), PaymentId = "pi_partial", ChargeId = "ch_partial",
+            InvoiceId = invoice.Id, Amount = 100m, Currency = "USD", Reason = "duplicate", Status = "warning_needs_response",
+            OccurredAt = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 600),
+        };
+
+        await bus.Publish(Closed(dispute, "lost"));
+        await EventuallyAsync(api, invoice.Id, i => i.Disputed);
+        await bus.Publish(dispute);
+        await Task.Delay(1500);
+
+        var after = (await api.GetFromJsonAsync<InvoiceResponse>($"/api/invoices/{invoice.Id}", Json))!;
+        Assert.Equal(("open", true, dispute.OccurredAt, "lost"), (after.Status, after.Disputed, after.DisputedAt, after.DisputeStatus));
+        Assert.Equal(invoice.Total, after.AmountDue);
+    }
+
+    private static PaymentDisputeClosed Closed(PaymentDisputed dispute, string status) => new()
+    {
+        TenantId = dispute.TenantId, DisputeId = dispute.DisputeId, PaymentId = dispute.PaymentId, InvoiceId = dispute.InvoiceId,
+        Amount = dispute.Amount, Currency = dispute.Currency, Status = status, OpenedAt = dispute.OccurredAt,
+    };
 
     [Fact]
     public async Task A_manual_cash_payment_is_recorded_and_an_overpayment_is_refused()

@@ -11,6 +11,8 @@ public static class EmulatorControl
 
     public sealed record DisputeRequest(string Charge, string? Reason);
 
+    public sealed record CloseDisputeRequest(string? Status);
+
     public sealed record RestrictRequest(string? Reason);
 
     public static IEndpointRouteBuilder MapEmulatorControl(this IEndpointRouteBuilder app)
@@ -47,6 +49,8 @@ public static class EmulatorControl
 
         control.MapPost("/disputes", (DisputeRequest request, StripeStore store) =>
             Guard(() => store.CreateDispute(request.Charge, request.Reason ?? "fraudulent")));
+        control.MapPost("/disputes/{id}/close", (string id, CloseDisputeRequest request, StripeStore store) =>
+            Guard(() => store.CloseDispute(id, request.Status ?? "")));
         control.MapPost("/accounts/{id}/restrict", (string id, RestrictRequest? request, StripeStore store) =>
             Guard(() => store.RestrictAccount(id, request?.Reason ?? "requirements.past_due")));
         return app;

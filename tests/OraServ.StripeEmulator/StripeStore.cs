@@ -617,6 +617,25 @@ public sealed class StripeStore(IOptions<EmulatorOptions> options, TimeProvider 
         }
     }
 
+    /// <summary>Test control: the card network decides a dispute (won, lost or warning_closed).</summary>
+    public JsonObject CloseDispute(string disputeId, string status)
+    {
+        if (status is not ("won" or "lost" or "warning_closed"))
+        {
+            throw new StripeApiException(400, "invalid_request_error", "parameter_invalid_string",
+                "Invalid status: must be one of won, lost or warning_closed.", "status");
+        }
+        lock (_gate)
+        {
+            var stored = GetStored(disputeId, "dispute", account: null, ignoreAccount: true);
+            var dispute = stored.Json;
+            var previous = Pick(dispute, "status");
+            dispute["status"] = status;
+            Emit("charge.dispute.closed", stored.Account, dispute, previous);
+            return Snapshot(dispute);
+        }
+    }
+
     // ---- payment method domains -----------------------------------------------------------------------------------
 
     public JsonObject CreatePaymentMethodDomain(string? account, StripeForm form)

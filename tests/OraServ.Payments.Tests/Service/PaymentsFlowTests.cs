@@ -147,7 +147,7 @@ public sealed class PaymentsFlowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_dispute_delivered_before_its_payment_and_again_twice_publishes_PaymentDisputed_once()
+    public async Task A_dispute_delivered_before_its_payment_and_redelivered_publishes_PaymentDisputed_once_and_its_decision_once()
     {
         var tenant = Guid.CreateVersion7();
         var accountId = await ConnectAsync(tenant);
@@ -178,6 +178,17 @@ public sealed class PaymentsFlowTests : IAsyncLifetime
         var payment = Assert.Single(await _payments.InTenantAsync(tenant, db => db.Payments.ToListAsync()));
         Assert.True(payment.Disputed);
         Assert.Single(await _payments.InTenantAsync(tenant, db => db.Disputes.ToListAsync()));
+
+        using var closed = await _payments.Emulator.Http.PostAsJsonAsync($"/_emulator/disputes/{disputeId}/close", new { status = "lost" });
+        closed.EnsureSuccessStatusCode();
+        await _payments.SettledAsync();
+        await RedeliverAsync(times: 2);
+        await _payments.SettledAsync();
+
+        var decided = (PaymentDisputeClosed)Assert.Single(await _payments.OutboxAsync<PaymentDisputeClosed>()).ToEvent();
+        Assert.Equal((invoiceId, disputeId, intent.PaymentIntentId, "lost", 80m, dispute.OccurredAt), (decided.InvoiceId, decided.DisputeId, decided.PaymentId, decided.Status, decided.Amount, decided.OpenedAt));
+        Assert.Equal("lost", Assert.Single(await _payments.InTenantAsync(tenant, db => db.Disputes.ToListAsync())).Status);
+        Assert.Single(await _payments.OutboxAsync<PaymentDisputed>());
     }
 
     private sealed record StripeObject(string Id);
