@@ -26,6 +26,7 @@ public sealed class StripeWebhookIngest(
         if (header.Length == 0 || request.ContentLength > MaxBodyBytes)
         {
             logger.LogWarning("Stripe webhook refused: {Reason}", header.Length == 0 ? "no Stripe-Signature header" : "body too large");
+            PaymentsMetrics.WebhookReceived("rejected");
             return Outcome.Rejected;
         }
         string json;
@@ -37,18 +38,23 @@ public sealed class StripeWebhookIngest(
         var evt = Verify(json, header);
         if (evt is null)
         {
+            PaymentsMetrics.WebhookReceived("rejected");
             return Outcome.Rejected;
         }
 
+        var receivedAt = time.GetUtcNow();
         var inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
             INSERT INTO stripe_events (id, type, account, livemode, payload, received_at, attempts)
-            VALUES ({evt.Id}, {evt.Type}, {evt.Account}, {evt.Livemode}, {json}, {time.GetUtcNow()}, 0)
+            VALUES ({evt.Id}, {evt.Type}, {evt.Account}, {evt.Livemode}, {json}, {receivedAt}, 0)
             ON CONFLICT (id) DO NOTHING
             """, ct);
         if (inserted == 0)
         {
+            PaymentsMetrics.WebhookReceived("duplicate");
             return Outcome.Duplicate;
         }
+        PaymentsMetrics.WebhookReceived("stored");
+        PaymentsMetrics.WebhookStored(evt.Type, evt.Created, receivedAt);
         signal.Pulse();
         return Outcome.Stored;
     }
