@@ -80,6 +80,17 @@ else
         }
     }
 }
+// SMS: Twilio when Twilio:AccountSid, AuthToken and From are configured; otherwise the recording sink, and a local auth
+// token of its own, so that the inbound-reply webhook (STOP/START) can be tried with requests signed like Twilio's.
+builder.Configuration["Parameters:twilio-auth-token"] ??= builder.Configuration["Twilio:AuthToken"] ?? LocalSecret(builder, "twilio-auth-token");
+notifications.WithEnvironment("Twilio__AuthToken", builder.AddParameter("twilio-auth-token", secret: true));
+foreach (var key in new[] { "AccountSid", "From" })
+{
+    if (builder.Configuration[$"Twilio:{key}"] is { Length: > 0 } value)
+    {
+        notifications.WithEnvironment($"Twilio__{key}", value);
+    }
+}
 var automation = Service<Projects.OraServ_Automation>(ResourceNames.Automation, ResourceNames.AutomationDb)
     .WithReference(invoicing);
 
@@ -112,6 +123,10 @@ if (!liveStripe)
 {
     gateway.SeedWhenReady(builder.Configuration);
 }
+// The URL Twilio signs is the one set on the number in the Twilio console: the public one, unless configured otherwise.
+notifications.WithEnvironment("Twilio__WebhookUrl", builder.Configuration["Twilio:WebhookUrl"] is { Length: > 0 } twilioWebhookUrl
+    ? ReferenceExpression.Create($"{twilioWebhookUrl}")
+    : ReferenceExpression.Create($"{publicUrl}/webhooks/twilio/sms"));
 
 builder.Build().Run();
 

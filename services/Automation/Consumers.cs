@@ -3,13 +3,13 @@ using OraServ.Messaging;
 
 namespace OraServ.Automation;
 
-/// <summary>Keeps the invoice, creates the tenant (and its default rule) on its first invoice, and plans the invoice's reminders.</summary>
+/// <summary>Keeps the invoice, creates the tenant (and its default rule) on its first invoice, takes its time zone, and plans the invoice's reminders.</summary>
 public sealed class InvoiceIssuedConsumer(AutomationDbContext db, IServiceProvider services, TenantDirectory tenants, ReminderPlanner planner)
     : InboxConsumer<InvoiceIssued, AutomationDbContext>(db, services)
 {
     protected override async Task HandleAsync(InvoiceIssued message, CancellationToken ct)
     {
-        await tenants.EnsureAsync(message.TenantId, null, message.Currency, message.BusinessName, ct);
+        var zoneChanged = await tenants.FromInvoiceAsync(message, ct);
         var invoice = await Db.Invoices.FindAsync([message.InvoiceId], ct);
         if (invoice is null)
         {
@@ -36,7 +36,8 @@ public sealed class InvoiceIssuedConsumer(AutomationDbContext db, IServiceProvid
             invoice.LastEventAt = message.OccurredAt;
         }
         await Db.SaveChangesAsync(ct);
-        await planner.PlanAsync(message.TenantId, invoiceId: invoice.Id, ct: ct);
+        // A new time zone moves every pending date-based step of the tenant, not only this invoice's.
+        await planner.PlanAsync(message.TenantId, invoiceId: zoneChanged ? null : invoice.Id, ct: ct);
     }
 }
 

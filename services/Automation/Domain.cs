@@ -127,6 +127,11 @@ public sealed class AutomationTenant
     public Guid TenantId { get; init; }
     /// <summary>IANA time zone id (America/New_York).</summary>
     public string TimeZone { get; set; } = TenantClock.DefaultTimeZone;
+    /// <summary>
+    /// When the invoice event the time zone came from happened; null while it is only known from a dispatcher's token.
+    /// An older event arriving late does not turn the zone back, and a token never overrides an event.
+    /// </summary>
+    public DateTimeOffset? TimeZoneFrom { get; set; }
     public string Currency { get; set; } = "USD";
     public string BusinessName { get; set; } = "";
     public DateTimeOffset CreatedAt { get; init; }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using OraServ.Contracts;
 using OraServ.ServiceDefaults;
 
 namespace OraServ.Automation;
@@ -9,11 +10,15 @@ namespace OraServ.Automation;
 /// </summary>
 public sealed class TenantDirectory(AutomationDbContext db, ReminderPlanner planner, TimeProvider time)
 {
-    /// <summary>From a request: the token tells the tenant's time zone and currency; a changed time zone re-plans its pending reminders.</summary>
+    /// <summary>
+    /// From a request: the token tells the tenant's currency, and its time zone until an invoice event has told it
+    /// (old events carry none); a changed time zone re-plans its pending reminders.
+    /// </summary>
     public async Task<AutomationTenant> FromProfileAsync(TenantProfile profile, CancellationToken ct)
     {
-        var zone = TenantClock.NormalizeId(profile.TimeZone) ?? TenantClock.DefaultTimeZone;
+        var tokenZone = TenantClock.NormalizeId(profile.TimeZone) ?? TenantClock.DefaultTimeZone;
         var tenant = await db.Tenants.SingleOrDefaultAsync(t => t.TenantId == profile.TenantId, ct);
+        var zone = tenant?.TimeZoneFrom is null ? tokenZone : tenant.TimeZone;
         if (tenant is not null && tenant.TimeZone == zone && tenant.Currency == profile.Currency &&
             (tenant.BusinessName == profile.BusinessName || profile.BusinessName.Length == 0))
         {
@@ -34,6 +39,26 @@ public sealed class TenantDirectory(AutomationDbContext db, ReminderPlanner plan
             }
             return tenant;
         }, ct);
+    }
+
+    /// <summary>
+    /// From an issued invoice: creates the tenant if it is new and takes the event's time zone (Invoicing's setting of the
+    /// tenant, the calendar of the due date) unless a newer event already told one. The caller saves; true when the
+    /// zone changed, so that the tenant's pending reminders are planned again.
+    /// </summary>
+    public async Task<bool> FromInvoiceAsync(InvoiceIssued issued, CancellationToken ct)
+    {
+        var zone = TenantClock.NormalizeId(issued.TimeZone);
+        var tenant = await EnsureAsync(issued.TenantId, zone, issued.Currency, issued.BusinessName, ct);
+        if (zone is null || tenant.TimeZoneFrom > issued.OccurredAt)
+        {
+            return false;
+        }
+        var changed = tenant.TimeZone != zone;
+        tenant.TimeZone = zone;
+        tenant.TimeZoneFrom = issued.OccurredAt;
+        tenant.UpdatedAt = time.GetUtcNow();
+        return changed;
     }
 
     /// <summary>From an event: creates the tenant (with the default rule) if it is new; a known tenant keeps its settings.</summary>

@@ -234,6 +234,7 @@ public sealed class InvoiceWorkflow(InvoicingDbContext db, JobsClient jobs, Time
         DueDate = invoice.DueDate!.Value,
         PayToken = invoice.PayToken!,
         PayUrl = invoice.PayUrl!,
+        TimeZone = settings.TimeZone,
         OccurredAt = invoice.IssuedAt!.Value,
     };
 

@@ -87,3 +87,42 @@ public sealed class InvoiceView
     /// <summary>The last InvoiceIssued, as JSON.</summary>
     public string? Issued { get; set; }
 }
+
+/// <summary>What an SMS reply asked for: Twilio's standard keywords, or nothing (a normal reply).</summary>
+public enum SmsReplyAction
+{
+    None,
+    OptOut,
+    OptIn,
+}
+
+/// <summary>
+/// An SMS a client sent to OraServ's Twilio number, as Twilio's inbound webhook delivered it. The MessageSid is the key:
+/// Twilio retries a webhook, and a retry finds its reply and changes nothing.
+/// </summary>
+public sealed class SmsReply
+{
+    public required string MessageSid { get; init; }
+    /// <summary>The client's number (E.164).</summary>
+    public required string From { get; init; }
+    /// <summary>OraServ's number the client replied to.</summary>
+    public required string To { get; init; }
+    public required string Body { get; init; }
+    public SmsReplyAction Action { get; init; }
+    public DateTimeOffset ReceivedAt { get; init; }
+}
+
+/// <summary>
+/// A phone number's SMS consent. Not per tenant: every tenant's SMS leave from the one configured Twilio sender, and
+/// Twilio itself blocks a sender to a number that replied STOP, for every business alike. While opted out, no SMS is
+/// sent to the number (the delivery log shows why); emails still go.
+/// </summary>
+public sealed class SmsOptOut
+{
+    public required string Phone { get; init; }
+    public bool OptedOut { get; set; }
+    /// <summary>The keyword of the reply that set the state (STOP, START, ...).</summary>
+    public required string Keyword { get; set; }
+    public required string MessageSid { get; set; }
+    public DateTimeOffset ChangedAt { get; set; }
+}

@@ -28,7 +28,25 @@ public static class NotificationsApi
             .WithSummary("Email the invoice to the client again (as last issued), with the PDF attached.");
 
         app.MapHub<DashboardHub>(DashboardHub.Path).RequireAuthorization(Roles.MemberPolicy);
+        app.MapPost(TwilioInbound.Path, ReceiveTwilioSms).AllowAnonymous().DisableAntiforgery().WithTags("Webhooks")
+            .WithName("TwilioInboundSms").WithSummary("Twilio's inbound-message webhook, X-Twilio-Signature verified: STOP opts the number out of SMS, START back in.");
         return api;
+    }
+
+    /// <summary>An empty TwiML answer: Twilio itself confirms an opt-out or opt-in to the client, so OraServ replies nothing.</summary>
+    private const string EmptyTwiml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>";
+
+    public static async Task<Results<ContentHttpResult, ProblemHttpResult, ValidationProblem>> ReceiveTwilioSms(
+        HttpRequest request, TwilioInbound inbound, CancellationToken ct)
+    {
+        var result = await inbound.ReceiveAsync(request, ct);
+        return result.Outcome switch
+        {
+            TwilioInbound.Outcome.Rejected => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Invalid Twilio signature",
+                detail: $"The {TwilioInbound.SignatureHeader} header is missing or does not match the request."),
+            TwilioInbound.Outcome.Invalid => TypedResults.ValidationProblem(result.Errors!),
+            _ => TypedResults.Text(EmptyTwiml, "text/xml", System.Text.Encoding.UTF8),
+        };
     }
 
     public static async Task<Ok<List<MessageResponse>>> ListMessages(Guid? invoiceId, NotificationsDbContext db, CancellationToken ct)

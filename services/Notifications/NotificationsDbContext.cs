@@ -8,6 +8,9 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
 {
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<InvoiceView> Invoices => Set<InvoiceView>();
+    /// <summary>Not tenant data: a client's replies and a number's SMS consent hold for every tenant (see <see cref="SmsOptOut"/>).</summary>
+    public DbSet<SmsReply> SmsReplies => Set<SmsReply>();
+    public DbSet<SmsOptOut> SmsOptOuts => Set<SmsOptOut>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<InboxMessage> InboxMessages => Set<InboxMessage>();
 
@@ -49,6 +52,28 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
             e.Property(i => i.AmountDue).HasPrecision(18, 4);
             e.Property(i => i.AmountPaid).HasPrecision(18, 4);
             e.Property(i => i.Issued).HasColumnType("jsonb");
+        });
+        modelBuilder.Entity<SmsReply>(e =>
+        {
+            e.ToTable("sms_replies");
+            e.HasKey(r => r.MessageSid);
+            e.Property(r => r.MessageSid).HasColumnName("message_sid").HasMaxLength(64);
+            e.Property(r => r.From).HasColumnName("from_number").HasMaxLength(32);
+            e.Property(r => r.To).HasColumnName("to_number").HasMaxLength(32);
+            e.Property(r => r.Body).HasColumnName("body").HasMaxLength(1600);
+            e.Property(r => r.Action).HasColumnName("action").HasConversion<string>().HasMaxLength(10);
+            e.Property(r => r.ReceivedAt).HasColumnName("received_at");
+            e.HasIndex(r => new { r.From, r.ReceivedAt });
+        });
+        modelBuilder.Entity<SmsOptOut>(e =>
+        {
+            e.ToTable("sms_opt_outs");
+            e.HasKey(o => o.Phone);
+            e.Property(o => o.Phone).HasColumnName("phone").HasMaxLength(32);
+            e.Property(o => o.OptedOut).HasColumnName("opted_out");
+            e.Property(o => o.Keyword).HasColumnName("keyword").HasMaxLength(20);
+            e.Property(o => o.MessageSid).HasColumnName("message_sid").HasMaxLength(64);
+            e.Property(o => o.ChangedAt).HasColumnName("changed_at");
         });
     }
 }

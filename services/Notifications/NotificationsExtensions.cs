@@ -36,6 +36,7 @@ public static class NotificationsExtensions
             : sp.GetRequiredService<RecordingSmsSender>());
         builder.Services.AddHttpClient<InvoicePdfClient>(http => http.BaseAddress = new Uri($"http://{ResourceNames.Invoicing}"));
         builder.Services.AddSingleton<Deliveries>();
+        builder.Services.AddScoped<TwilioInbound>();
         if (!builder.Configuration.GetValue<bool>("Migrate:Only"))
         {
             builder.Services.AddHostedService<DeliveryWorker>();

@@ -52,6 +52,8 @@ public sealed record InvoiceIssued : IntegrationEvent
     public required string PayToken { get; init; }
     /// <summary>The absolute pay page URL.</summary>
     public required string PayUrl { get; init; }
+    /// <summary>IANA time zone of the business (America/Chicago): the calendar of <see cref="DueDate"/>. Null in events from before it was added.</summary>
+    public string? TimeZone { get; init; }
 }
 
 /// <summary>One line of an issued invoice.</summary>

@@ -108,6 +108,22 @@ public sealed class InvoicingTests(MoneyPathFixture fixture)
     }
 
     [Fact]
+    public async Task The_issued_event_carries_the_time_zone_of_the_tenants_calendar()
+    {
+        var tenant = Guid.CreateVersion7();
+        var api = fixture.Invoicing.ClientFor(tenant, timeZone: "Asia/Tokyo");
+        var jobId = await fixture.CompletedJobAsync(tenant);
+        var draft = await (await api.PostAsJsonAsync("/api/invoices", new { jobId })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+
+        var sent = await (await api.PostAsJsonAsync($"/api/invoices/{draft!.Id}/send", new { terms = "net_7" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+
+        var evt = Assert.Single(await OutboxEventsAsync<InvoiceIssued>(tenant));
+        Assert.Equal("Asia/Tokyo", evt.TimeZone);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo")).DateTime);
+        Assert.Equal((today.AddDays(7), today.AddDays(7)), (sent!.DueDate, evt.DueDate));
+    }
+
+    [Fact]
     public async Task An_explicit_past_due_date_makes_the_invoice_overdue_and_filters_find_it()
     {
         var tenant = Guid.CreateVersion7();

@@ -31,10 +31,10 @@ public sealed class ServiceFactory<TContext>(TestServers servers, string databas
 
     public async Task MigrateAsync() => await Services.MigrateAsync<TContext>(TimeSpan.FromSeconds(30));
 
-    public HttpClient ClientFor(Guid tenant, string role = "owner", string currency = "USD")
+    public HttpClient ClientFor(Guid tenant, string role = "owner", string currency = "USD", string timeZone = "America/New_York")
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.For(tenant, role, currency));
+        client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.For(tenant, role, currency, timeZone));
         return client;
     }
 }

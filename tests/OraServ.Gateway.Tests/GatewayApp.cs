@@ -49,6 +49,7 @@ public class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting($"{TokenSettings.Section}:SigningKey", SigningKey);
         builder.UseSetting($"{RateLimitRule.Section}:{Protection.Accounts}:PermitLimit", AccountRateLimit.ToString());
         builder.UseSetting("ReverseProxy:Clusters:jobs:Destinations:d1:Address", _upstreamAddress);
+        builder.UseSetting("ReverseProxy:Clusters:notifications:Destinations:d1:Address", _upstreamAddress);
         builder.UseSetting("ReverseProxy:Clusters:payments:Destinations:d1:Address", _upstreamAddress);
         builder.UseSetting(Spa.PathSetting, SpaFolder);
     }

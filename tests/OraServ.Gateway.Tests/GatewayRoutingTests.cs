@@ -64,6 +64,16 @@ public sealed class GatewayRoutingTests(GatewayApp app) : IClassFixture<GatewayA
     }
 
     [Fact]
+    public async Task Twilio_replies_reach_notifications_without_a_token()
+    {
+        var response = await app.NewClient().PostAsync("/webhooks/twilio/sms",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["From"] = "+15551234567", ["Body"] = "STOP" }));
+
+        var echo = await response.Content.ReadFromJsonAsync<UpstreamEcho>();
+        Assert.Equal(("/webhooks/twilio/sms", ""), (echo!.Path, echo.Authorization));
+    }
+
+    [Fact]
     public async Task Health_answers_without_a_token()
     {
         var response = await app.NewClient().GetAsync("/health");

@@ -15,6 +15,7 @@ public sealed class PublicRouteLimitTests(RateLimitedGatewayApp app) : IClassFix
     [InlineData("GET", "/api/pay/tok_guess")]
     [InlineData("POST", "/api/pay/tok_guess/intent")]
     [InlineData("POST", "/webhooks/stripe")]
+    [InlineData("POST", "/webhooks/twilio/sms")]
     public async Task A_public_route_answers_429_problem_details_beyond_its_limit_from_one_address_and_other_addresses_go_on(string method, string path)
     {
         var address = $"192.0.2.{Random.Shared.Next(100, 250)}";

@@ -23,6 +23,10 @@ public sealed class NotificationsHost : IAsyncLifetime
 {
     private WebApplicationFactory<NotificationsDbContext> _factory = null!;
 
+    public const string TwilioAuthToken = "test-twilio-auth-token-0123456789";
+    /// <summary>The public address Twilio posts to (through the gateway): what it signs, not the address this host listens on.</summary>
+    public const string TwilioWebhookUrl = "https://oraserv.example.com/webhooks/twilio/sms";
+
     public TestSmtpServer Smtp { get; } = new();
     public FakeInvoicing Invoicing { get; } = new();
     public string BaseUrl { get; private set; } = "";
@@ -45,6 +49,9 @@ public sealed class NotificationsHost : IAsyncLifetime
             [$"{DeliveryOptions.Section}:RetryBaseDelay"] = "00:00:00.200",
             [$"{DeliveryOptions.Section}:RetryMaxDelay"] = "00:00:01",
             [$"{DeliveryOptions.Section}:PollInterval"] = "00:00:00.200",
+            // The webhook's secret only: with no AccountSid and From, SMS go to the recording sink.
+            ["Twilio:AuthToken"] = TwilioAuthToken,
+            ["Twilio:WebhookUrl"] = TwilioWebhookUrl,
         };
         // Queues of this run's own: other test projects may share the broker, and their events are not ours to email.
         var prefix = $"nt{Guid.NewGuid():N}"[..10];

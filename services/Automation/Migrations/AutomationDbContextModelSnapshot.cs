@@ -51,6 +51,10 @@ namespace OraServ.Automation.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("time_zone");
 
+                    b.Property<DateTimeOffset?>("TimeZoneFrom")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("time_zone_from");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");

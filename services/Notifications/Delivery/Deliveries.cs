@@ -89,6 +89,15 @@ public sealed class Deliveries(
         }
         var message = await db.Messages.IgnoreQueryFilters().SingleAsync(m => m.Id == messageId, ct);
         scope.ServiceProvider.GetRequiredService<TenantContext>().Use(message.TenantId);
+        // Checked at the last moment: a STOP that arrived while the SMS waited (queued, or retrying) still holds it back.
+        if (message.Channel == MessageChannel.Sms
+            && await db.SmsOptOuts.AsNoTracking().SingleOrDefaultAsync(o => o.Phone == message.To && o.OptedOut, ct) is { } optOut)
+        {
+            Fail(db, message, SmsKeywords.SuppressedReason(optOut));
+            await db.SaveChangesAsync(CancellationToken.None);
+            logger.LogInformation("SMS {MessageId} to {To} suppressed: the number opted out", message.Id, message.To);
+            return;
+        }
 
         try
         {

@@ -6,14 +6,23 @@ using Twilio.Types;
 
 namespace OraServ.Notifications.Delivery;
 
-/// <summary>Twilio settings (section "Twilio"); SMS go through Twilio only when all three are set.</summary>
+/// <summary>
+/// Twilio settings (section "Twilio"); SMS go through Twilio only when AccountSid, AuthToken and From are set. The
+/// inbound webhook needs AuthToken only (the local run makes one of its own, so the webhook can be tried without Twilio).
+/// </summary>
 public sealed class TwilioOptions
 {
     public const string Section = "Twilio";
     public string? AccountSid { get; set; }
+    /// <summary>The account's auth token: it authenticates the API calls and signs the inbound webhooks.</summary>
     public string? AuthToken { get; set; }
     /// <summary>The sending number in E.164, or a messaging service sid (MG...).</summary>
     public string? From { get; set; }
+    /// <summary>
+    /// The public URL Twilio posts replies to, exactly as set on the number in the Twilio console
+    /// (https://example.com/webhooks/twilio/sms): Twilio signs that URL, not the one this service sees behind the gateway.
+    /// </summary>
+    public string? WebhookUrl { get; set; }
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(AccountSid) && !string.IsNullOrWhiteSpace(AuthToken) && !string.IsNullOrWhiteSpace(From);
 }

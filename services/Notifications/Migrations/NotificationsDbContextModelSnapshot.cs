@@ -226,6 +226,80 @@ namespace OraServ.Notifications.Migrations
 
                     b.ToTable("messages", (string)null);
                 });
+
+            modelBuilder.Entity("OraServ.Notifications.SmsOptOut", b =>
+                {
+                    b.Property<string>("Phone")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("phone");
+
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("changed_at");
+
+                    b.Property<string>("Keyword")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("keyword");
+
+                    b.Property<string>("MessageSid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("message_sid");
+
+                    b.Property<bool>("OptedOut")
+                        .HasColumnType("boolean")
+                        .HasColumnName("opted_out");
+
+                    b.HasKey("Phone");
+
+                    b.ToTable("sms_opt_outs", (string)null);
+                });
+
+            modelBuilder.Entity("OraServ.Notifications.SmsReply", b =>
+                {
+                    b.Property<string>("MessageSid")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("message_sid");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasMaxLength(1600)
+                        .HasColumnType("character varying(1600)")
+                        .HasColumnName("body");
+
+                    b.Property<string>("From")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("from_number");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("To")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("to_number");
+
+                    b.HasKey("MessageSid");
+
+                    b.HasIndex("From", "ReceivedAt");
+
+                    b.ToTable("sms_replies", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }
