@@ -94,6 +94,27 @@ foreach (var key in new[] { "AccountSid", "From" })
 var automation = Service<Projects.OraServ_Automation>(ResourceNames.Automation, ResourceNames.AutomationDb)
     .WithReference(invoicing);
 
+// Scale-out: OraServ:ScaleOut=N runs N instances each of Invoicing, Payments and Automation, OraServ:Replicas:<name>=N
+// sets one of them. The instances compete for their service's queues, claim outbox rows, Stripe events and due
+// reminders with SKIP LOCKED, and migrate on start under EF's migration lock; Aspire's proxy spreads HTTP over them.
+var scalable = new[] { invoicing, payments, automation }.ToDictionary(s => s.Resource.Name);
+foreach (var name in builder.Configuration.GetSection("OraServ:Replicas").GetChildren().Select(c => c.Key).Where(k => !scalable.ContainsKey(k)))
+{
+    throw new InvalidOperationException($"OraServ:Replicas:{name}: only {string.Join(", ", scalable.Keys)} run as several instances.");
+}
+foreach (var (name, service) in scalable)
+{
+    var replicas = builder.Configuration.GetValue<int?>($"OraServ:Replicas:{name}") ?? builder.Configuration.GetValue("OraServ:ScaleOut", 1);
+    if (replicas is < 1 or > 10)
+    {
+        throw new InvalidOperationException($"OraServ:Replicas:{name} is {replicas}; between 1 and 10 instances are supported.");
+    }
+    if (replicas > 1)
+    {
+        service.WithReplicas(replicas);
+    }
+}
+
 var gateway = builder.AddProject<Projects.OraServ_Gateway>(ResourceNames.Gateway)
     .WithReference(infrastructure.Database(ResourceNames.GatewayDb))
     .WithEnvironment(ResourceNames.MigrateOnStartVariable, "true")

@@ -133,18 +133,20 @@ public sealed class SchedulingTests(AutomationFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Two_instances_running_at_once_do_not_double_any_reminder()
+    public async Task Three_instances_running_at_once_do_not_double_any_reminder()
     {
-        // Small batches, so the two instances claim due rows side by side.
+        // Small batches, so the three instances claim due rows side by side (OraServ:ScaleOut=3 in the app host).
         var settings = new Dictionary<string, string> { ["Automation:BatchSize"] = "3" };
         var a = await StartAsync(settings);
         var b = await StartAsync(settings);
+        var c = await StartAsync(settings);
+        AutomationHost[] instances = [a, b, c];
         await EnableDefaultRuleAsync(a.ClientFor(_tenant));
         var invoices = new List<InvoiceIssued>();
         DateTimeOffset dueAt = default;
         for (var i = 0; i < 30; i++)
         {
-            var (invoice, due) = await IssueAsync(i % 2 == 0 ? a : b);
+            var (invoice, due) = await IssueAsync(instances[i % instances.Length]);
             invoices.Add(invoice);
             dueAt = due;
         }
@@ -154,10 +156,10 @@ public sealed class SchedulingTests(AutomationFixture fixture) : IAsyncLifetime
         }
 
         _clock.SetUtcNow(dueAt);
-        await Task.WhenAll(a.TickedAsync(dueAt), b.TickedAsync(dueAt));
+        await Task.WhenAll(instances.Select(instance => instance.TickedAsync(dueAt)));
         await Eventually.TrueAsync(async () => (await Invoices.OutboxSmsAsync(a)).Count >= invoices.Count, "every reminder sent");
         await a.TickAtAsync(dueAt.AddHours(1));
-        await b.TickedAsync(dueAt.AddHours(1));
+        await Task.WhenAll(b.TickedAsync(dueAt.AddHours(1)), c.TickedAsync(dueAt.AddHours(1)));
 
         var sent = await Invoices.OutboxSmsAsync(a);
         Assert.Equal(invoices.Count, sent.Count);

@@ -32,9 +32,12 @@ public sealed class MoneyPathFixture : IAsyncLifetime
     }
 
     /// <summary>A client and a completed job of the tenant, as a technician leaves it.</summary>
-    public async Task<Guid> CompletedJobAsync(Guid tenant, params object[] lineItems)
+    public Task<Guid> CompletedJobAsync(Guid tenant, params object[] lineItems) => CompletedJobAsync(Jobs, tenant, lineItems);
+
+    /// <summary>A client and a completed job of the tenant in <paramref name="service"/>, as a technician leaves it.</summary>
+    public static async Task<Guid> CompletedJobAsync(ServiceFactory<JobsDbContext> service, Guid tenant, params object[] lineItems)
     {
-        var jobs = Jobs.ClientFor(tenant, "dispatcher");
+        var jobs = service.ClientFor(tenant, "dispatcher");
         var client = await (await jobs.PostAsJsonAsync("/api/clients", new { firstName = "Dana", lastName = "Reyes", email = "dana@example.com", phone = "+15551234567", address = "12 Elm St, Springfield" }))
             .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<Json>();
         var job = await (await jobs.PostAsJsonAsync("/api/jobs", new
