@@ -36,36 +36,34 @@ public sealed class PayPageTests : IAsyncLifetime
         PayUrl = "http://127.0.0.1/pay/unused",
     };
 
-    private async Task<PayView> WaitForViewAsync(string token, Func<PayView, bool> done)
+    /// <summary>Polls until <paramref name="done"/> holds: Invoicing's events reach Payments through RabbitMQ, a moment later.</summary>
+    private static async Task EventuallyAsync(string what, Func<Task<bool>> done)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
+        while (!await done())
         {
-            using var response = await _payments.Http.GetAsync($"/api/pay/{token}");
-            if (response.StatusCode == HttpStatusCode.OK && await response.Content.ReadFromJsonAsync<PayView>() is { } view && done(view))
-            {
-                return view;
-            }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The pay view of {token} did not reach the expected state.");
+                throw new TimeoutException($"Not within 20 s: {what}.");
             }
             await Task.Delay(100);
         }
     }
 
-    private async Task WaitForInboxAsync(Guid eventId)
+    private async Task<PayView> WaitForViewAsync(string token, Func<PayView, bool> expected)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await _payments.InTenantAsync(Guid.Empty, db => db.InboxMessages.AnyAsync(m => m.MessageId == eventId)))
+        PayView? view = null;
+        await EventuallyAsync($"the pay view of {token} in the expected state", async () =>
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Event {eventId} was not consumed.");
-            }
-            await Task.Delay(100);
-        }
+            using var response = await _payments.Http.GetAsync($"/api/pay/{token}");
+            view = response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadFromJsonAsync<PayView>() : null;
+            return view is not null && expected(view);
+        });
+        return view!;
     }
+
+    private Task WaitForInboxAsync(Guid eventId) => EventuallyAsync($"event {eventId} consumed",
+        () => _payments.InTenantAsync(Guid.Empty, db => db.InboxMessages.AnyAsync(m => m.MessageId == eventId)));
 
     [Fact]
     public async Task The_pay_page_PDF_is_the_invoice_from_Invoicing_as_an_attachment_and_a_wrong_token_is_404()
