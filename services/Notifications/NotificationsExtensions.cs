@@ -34,7 +34,7 @@ public static class NotificationsExtensions
         builder.Services.AddSingleton<ISmsSender>(sp => sp.GetRequiredService<IOptions<TwilioOptions>>().Value.IsConfigured
             ? sp.GetRequiredService<TwilioSmsSender>()
             : sp.GetRequiredService<RecordingSmsSender>());
-        builder.Services.AddHttpClient<InvoicePdfClient>(http => http.BaseAddress = new Uri($"http://{ResourceNames.Invoicing}"));
+        builder.Services.AddInvoicePdfClient(ResourceNames.Notifications);
         builder.Services.AddSingleton<Deliveries>();
         builder.Services.AddScoped<TwilioInbound>();
         if (!builder.Configuration.GetValue<bool>("Migrate:Only"))

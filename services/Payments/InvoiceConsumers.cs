@@ -21,9 +21,13 @@ public sealed class InvoiceIssuedConsumer(PaymentsDbContext db, IServiceProvider
         {
             Kind = l.Kind, Description = l.Description, Quantity = l.Quantity, UnitPrice = l.UnitPrice, Amount = l.Amount,
         }).ToList();
+        invoice.Subtotal = message.Subtotal;
+        invoice.Tax = message.Tax;
+        invoice.Total = message.Total;
         if (message.OccurredAt >= invoice.BalanceAsOf)
         {
             invoice.AmountDue = message.AmountDue;
+            invoice.AmountPaid = message.Total - message.AmountDue;
             invoice.BalanceAsOf = message.OccurredAt;
         }
     }
@@ -39,8 +43,11 @@ public sealed class InvoiceBalanceChangedConsumer(PaymentsDbContext db, IService
             return;
         }
         invoice.AmountDue = message.AmountDue;
+        invoice.AmountPaid = message.AmountPaid;
         invoice.Currency = message.Currency;
         invoice.Status = message.Status == InvoiceStatus.Paid ? InvoiceStatus.Paid : InvoiceStatus.Open;
+        // InvoicePaid, published with this balance, brings the exact time; until it arrives this one is close to it.
+        invoice.PaidAt = invoice.Status == InvoiceStatus.Paid ? invoice.PaidAt ?? message.OccurredAt : null;
         invoice.BalanceAsOf = message.OccurredAt;
     }
 }
@@ -56,6 +63,9 @@ public sealed class InvoicePaidConsumer(PaymentsDbContext db, IServiceProvider s
         }
         invoice.Status = InvoiceStatus.Paid;
         invoice.AmountDue = 0;
+        invoice.AmountPaid = message.AmountPaid;
+        invoice.Currency = message.Currency;
+        invoice.PaidAt = message.PaidAt;
         invoice.BalanceAsOf = message.OccurredAt;
     }
 }
@@ -67,6 +77,7 @@ public sealed class InvoiceVoidedConsumer(PaymentsDbContext db, IServiceProvider
         var invoice = await Db.PayableInvoices.FindOrStartAsync(message.InvoiceId, message.TenantId, ct);
         invoice.Status = InvoiceStatus.Void;
         invoice.AmountDue = 0;
+        invoice.PaidAt = null;
     }
 }
 

@@ -53,10 +53,16 @@ public sealed class PayableInvoice
     public string BusinessName { get; set; } = "";
     public string Number { get; set; } = "";
     public List<PayableLine> Lines { get; set; } = [];
+    public decimal Subtotal { get; set; }
+    public decimal Tax { get; set; }
+    public decimal Total { get; set; }
+    public decimal AmountPaid { get; set; }
     public decimal AmountDue { get; set; }
     public string Currency { get; set; } = "";
     public DateOnly DueDate { get; set; }
     public string Status { get; set; } = InvoiceStatus.Open;
+    /// <summary>When it was paid in full; null while open or void.</summary>
+    public DateTimeOffset? PaidAt { get; set; }
     public bool Disputed { get; set; }
     /// <summary>Time of the event the balance came from; an older one does not overwrite it.</summary>
     public DateTimeOffset BalanceAsOf { get; set; }
@@ -126,6 +132,9 @@ public sealed class Payment
     public decimal Amount { get; init; }
     public required string Currency { get; init; }
     public required string Method { get; init; }
+    /// <summary>The card's network (visa, mastercard, ...) and last four digits, read from the charge for the receipt.</summary>
+    public string? CardBrand { get; set; }
+    public string? CardLast4 { get; set; }
     public DateTimeOffset PaidAt { get; init; }
     public decimal AmountRefunded { get; set; }
     public bool Disputed { get; set; }

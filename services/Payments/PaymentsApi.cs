@@ -12,9 +12,17 @@ public sealed record AccountView(string Status, string? AccountId, bool ChargesE
 
 public sealed record PayLineView(string Kind, string Description, decimal Quantity, decimal UnitPrice, decimal Amount);
 
+/// <summary>How an invoice was paid: type "card" with the card's brand (visa, mastercard, ...) and last four digits when known.</summary>
+public sealed record PayMethodView(string Type, string? Brand, string? Last4);
+
+/// <summary>
+/// What the public pay page shows, and once paid its receipt (the receipt number is the invoice number).
+/// PdfUrl is the invoice's PDF under the same pay token.
+/// </summary>
 public sealed record PayView(
-    string BusinessName, string InvoiceNumber, IReadOnlyList<PayLineView> Lines, decimal AmountDue, string Currency,
-    DateOnly DueDate, string Status, bool CanPay);
+    string BusinessName, string InvoiceNumber, IReadOnlyList<PayLineView> Lines, decimal Subtotal, decimal Tax, decimal Total,
+    decimal AmountPaid, decimal AmountDue, string Currency, DateOnly DueDate, string Status, bool CanPay,
+    DateTimeOffset? PaidAt, PayMethodView? PaymentMethod, string PdfUrl);
 
 /// <summary>What the pay page needs to confirm the intent with Stripe.js on the connected account.</summary>
 public sealed record IntentView(string ClientSecret, string PaymentIntentId, string PublishableKey, string StripeAccount, decimal Amount, string Currency, string? TestCardFormUrl);
@@ -40,6 +48,9 @@ public static class PaymentsApi
 
         api.MapGet("/api/pay/{token}", GetPayPage).AllowAnonymous()
             .WithName("GetPayPage").WithSummary("Public: what the pay page shows.");
+        api.MapGet("/api/pay/{token}/pdf", GetPayPdf).AllowAnonymous()
+            .WithName("GetPayPdf").WithSummary("Public: the invoice as a PDF, to download from the pay page.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/pdf");
         api.MapPost("/api/pay/{token}/intent", CreateIntent).AllowAnonymous()
             .WithName("CreatePayIntent").WithSummary("Public: the PaymentIntent for the amount due, on the business's Stripe account.");
 
@@ -83,7 +94,8 @@ public static class PaymentsApi
         return TypedResults.Redirect($"{origin}{settings.Value.SettingsPath}?stripe={account.Status}");
     }
 
-    public static async Task<Results<Ok<PayView>, NotFound>> GetPayPage(string token, PayIntents pay, PaymentsDbContext db, CancellationToken ct)
+    public static async Task<Results<Ok<PayView>, NotFound>> GetPayPage(
+        string token, PayIntents pay, PayDocuments documents, PaymentsDbContext db, CancellationToken ct)
     {
         if (await pay.FindAsync(token, ct) is not { } invoice)
         {
@@ -91,11 +103,40 @@ public static class PaymentsApi
         }
         var account = await db.ConnectedAccounts.AsNoTracking().SingleOrDefaultAsync(ct);
         var status = pay.DisplayStatus(invoice);
+        var method = status == InvoiceStatus.Paid ? await documents.PaymentMethodAsync(invoice, ct) : null;
         return TypedResults.Ok(new PayView(
             invoice.BusinessName, invoice.Number,
             invoice.Lines.Select(l => new PayLineView(l.Kind, l.Description, l.Quantity, l.UnitPrice, l.Amount)).ToList(),
-            invoice.AmountDue, invoice.Currency, invoice.DueDate, status,
-            CanPay: status is InvoiceStatus.Open or InvoiceStatus.Overdue && invoice.AmountDue > 0 && account?.Status == AccountStatus.Active));
+            invoice.Subtotal, invoice.Tax, invoice.Total, invoice.AmountPaid, invoice.AmountDue, invoice.Currency, invoice.DueDate, status,
+            CanPay: status is InvoiceStatus.Open or InvoiceStatus.Overdue && invoice.AmountDue > 0 && account?.Status == AccountStatus.Active,
+            invoice.PaidAt, method, PdfUrl: $"/api/pay/{Uri.EscapeDataString(token)}/pdf"));
+    }
+
+    /// <summary>The pay token is the credential: anyone holding the link may read the invoice, void ones included (stamped VOID).</summary>
+    public static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> GetPayPdf(
+        string token, PayIntents pay, PayDocuments documents, HttpResponse response, CancellationToken ct)
+    {
+        if (await pay.FindAsync(token, ct) is not { } invoice)
+        {
+            return TypedResults.NotFound();
+        }
+        byte[] pdf;
+        try
+        {
+            pdf = await documents.PdfAsync(invoice, ct);
+        }
+        catch (InvoicePdfUnavailableException ex) when (ex.Permanent)
+        {
+            return TypedResults.NotFound();
+        }
+        catch (InvoicePdfUnavailableException)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "The PDF is not available right now", detail: "Please try again in a moment.");
+        }
+        // The address carries the pay token: no shared cache may keep the document.
+        response.Headers.CacheControl = "private, no-store";
+        return TypedResults.File(pdf, "application/pdf", $"{invoice.Number}.pdf");
     }
 
     public static async Task<Results<Ok<IntentView>, NotFound>> CreateIntent(string token, PayIntents pay, IOptions<StripeSettings> stripe, CancellationToken ct)

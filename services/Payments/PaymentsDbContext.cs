@@ -48,6 +48,10 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.Property(i => i.PayToken).HasMaxLength(128);
             e.Property(i => i.Currency).HasMaxLength(3);
             e.Property(i => i.Status).HasMaxLength(16);
+            e.Property(i => i.Subtotal).HasPrecision(18, 4);
+            e.Property(i => i.Tax).HasPrecision(18, 4);
+            e.Property(i => i.Total).HasPrecision(18, 4);
+            e.Property(i => i.AmountPaid).HasPrecision(18, 4);
             e.Property(i => i.AmountDue).HasPrecision(18, 4);
             e.OwnsMany(i => i.Lines, lines =>
             {
@@ -103,6 +107,8 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.Property(p => p.StripeChargeId).HasMaxLength(64);
             e.Property(p => p.Currency).HasMaxLength(3);
             e.Property(p => p.Method).HasMaxLength(32);
+            e.Property(p => p.CardBrand).HasMaxLength(32);
+            e.Property(p => p.CardLast4).HasMaxLength(4);
             e.Property(p => p.Amount).HasPrecision(18, 4);
             e.Property(p => p.AmountRefunded).HasPrecision(18, 4);
             e.HasQueryFilter(p => p.TenantId == CurrentTenant);

@@ -26,6 +26,8 @@ public static class PaymentsExtensions
 
         builder.Services.AddScoped<StripeConnect>();
         builder.Services.AddScoped<PayIntents>();
+        builder.Services.AddScoped<PayDocuments>();
+        builder.Services.AddInvoicePdfClient(ResourceNames.Payments);
         builder.Services.AddScoped<PaymentSettlement>();
         builder.Services.AddScoped<StripeWebhookIngest>();
         builder.Services.AddScoped<StripeEventHandler>();

@@ -285,15 +285,24 @@ export interface StripeAccount {
 
 export interface PayView {
   businessName: string;
+  /** Also the receipt number once paid. */
   invoiceNumber: string;
   lines: { kind: string; description: string; quantity: number; unitPrice: number; amount: number }[];
+  subtotal: number;
+  tax: number;
+  total: number;
+  amountPaid: number;
   amountDue: number;
   currency: string;
   dueDate: string;
   status: 'open' | 'overdue' | 'paid' | 'void';
   canPay: boolean;
-  /** Not served yet: a public PDF of the invoice (GET /api/pay/{token}/pdf). Shown when present. */
-  pdfUrl?: string | null;
+  /** When it was paid in full (ISO 8601); null while open or void. */
+  paidAt: string | null;
+  /** How it was paid, when Payments took the payment: type "card" with brand (visa, mastercard, ...) and last4. */
+  paymentMethod: { type: string; brand: string | null; last4: string | null } | null;
+  /** The invoice's PDF under the same pay token (GET /api/pay/{token}/pdf). */
+  pdfUrl: string;
 }
 
 export interface PayIntent {

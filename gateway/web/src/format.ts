@@ -33,6 +33,29 @@ export function dateTime(value: string | null | undefined): string {
   return new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' }).format(new Date(value));
 }
 
+/** A moment in the reader's own time zone, in words: "November 24, 2026 at 3:30 PM". */
+export function moment(value: string | null | undefined): string {
+  if (!value) return '—';
+  return new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(value));
+}
+
+const cardBrands: Record<string, string> = {
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  discover: 'Discover',
+  diners: 'Diners Club',
+  jcb: 'JCB',
+  unionpay: 'UnionPay',
+};
+
+/** "Visa ending in 4242"; null when the card is not known. */
+export function cardLabel(method: { brand: string | null; last4: string | null } | null | undefined): string | null {
+  if (!method?.last4) return null;
+  const brand = method.brand ? (cardBrands[method.brand] ?? method.brand.charAt(0).toUpperCase() + method.brand.slice(1)) : 'Card';
+  return `${brand} ending in ${method.last4}`;
+}
+
 export function relative(value: string | Date): string {
   const seconds = Math.round((new Date(value).getTime() - Date.now()) / 1000);
   const format = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });

@@ -186,7 +186,15 @@ public sealed class Deliveries(
             mime.Body = alternative;
             return mime;
         }
-        var pdf = await services.GetRequiredService<InvoicePdfClient>().GetAsync(message.TenantId, invoiceId, ct);
+        byte[] pdf;
+        try
+        {
+            pdf = await services.GetRequiredService<InvoicePdfClient>().GetAsync(message.TenantId, invoiceId, ct);
+        }
+        catch (InvoicePdfUnavailableException ex)
+        {
+            throw ex.Permanent ? new PermanentDeliveryException(ex.Message, ex) : new TransientDeliveryException(ex.Message, ex);
+        }
         mime.Body = new Multipart("mixed")
         {
             alternative,

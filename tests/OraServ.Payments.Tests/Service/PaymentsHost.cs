@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Claims;
+using MassTransit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -21,7 +22,8 @@ namespace OraServ.Payments.Tests.Service;
 
 /// <summary>
 /// Payments on Kestrel (a free loopback port, so the emulator can post webhooks to it), on a fresh database of the shared
-/// PostgreSQL and the shared RabbitMQ, with Stripe.net pointed at a Stripe emulator of its own.
+/// PostgreSQL and the shared RabbitMQ, with Stripe.net pointed at a Stripe emulator of its own and invoice PDFs fetched
+/// from a fake Invoicing.
 /// </summary>
 public sealed class PaymentsHost : IAsyncDisposable
 {
@@ -44,6 +46,7 @@ public sealed class PaymentsHost : IAsyncDisposable
     }
 
     public EmulatorHost Emulator { get; }
+    public FakeInvoicing Invoicing { get; } = new(SigningKey);
     public string BaseUrl { get; }
     public string WebhookUrl => BaseUrl + "/webhooks/stripe";
     public HttpClient Http { get; }
@@ -105,6 +108,7 @@ public sealed class PaymentsHost : IAsyncDisposable
             {
                 web.UseSetting(key, value);
             }
+            web.ConfigureServices(services => services.AddHttpClient<InvoicePdfClient>().ConfigurePrimaryHttpMessageHandler(() => Invoicing));
             if (_clock is not null)
             {
                 web.ConfigureServices(services =>
@@ -116,6 +120,7 @@ public sealed class PaymentsHost : IAsyncDisposable
         });
         factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, _port));
         factory.StartServer();
+        await factory.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
         _factory = factory;
     }
 
@@ -200,6 +205,10 @@ public sealed class PaymentsHost : IAsyncDisposable
             await Task.Delay(50);
         }
     }
+
+    /// <summary>Publishes an event on the broker, as the service that owns it would.</summary>
+    public Task PublishAsync<T>(T message) where T : IntegrationEvent =>
+        Services.GetRequiredService<IBus>().Publish(message, c => c.MessageId = message.EventId);
 
     /// <summary>The integration events Payments committed to its outbox, of one type.</summary>
     public Task<List<OutboxMessage>> OutboxAsync<TEvent>() =>

@@ -1,6 +1,8 @@
-import { expect, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { expect, type Locator, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,4 +67,17 @@ export async function payOnTestCardForm(page: Page, card: string): Promise<void>
   await page.getByLabel('Expiry').fill('12 / 34');
   await page.getByLabel('CVC').fill('123');
   await page.getByRole('button', { name: 'Pay' }).click();
+}
+
+/** Clicks a download link and reads the file back: its name, whether it is a PDF, and its text (poppler's pdftotext). */
+export async function downloadPdf(page: Page, link: Locator): Promise<{ name: string; isPdf: boolean; text: string }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const path = join(tmpdir(), `oraserv-${unique('pdf')}.pdf`);
+  await download.saveAs(path);
+  const bytes = readFileSync(path);
+  return {
+    name: download.suggestedFilename(),
+    isPdf: bytes.subarray(0, 5).toString('latin1') === '%PDF-',
+    text: execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' }),
+  };
 }

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { join } from 'node:path';
-import { payLinkFromEmail, payOnTestCardForm, screenshots, signUp, unique } from './helpers';
+import { downloadPdf, payLinkFromEmail, payOnTestCardForm, screenshots, signUp, unique } from './helpers';
 
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const desktop = { viewport: { width: 1280, height: 800 } };
@@ -123,6 +123,20 @@ test('A dispatcher invoices a completed job and a customer pays it by card on a 
     await pay.screenshot({ path: join(screenshots, 'pay-page-phone.png'), fullPage: true });
   });
 
+  await test.step('the pay page downloads the invoice PDF, reachable and visibly focused from the keyboard', async () => {
+    const link = pay.getByRole('link', { name: `Download PDF of invoice ${number}` });
+    await expect(link).toBeVisible();
+    await pay.locator('.pay-lines summary').focus();
+    await pay.keyboard.press('Tab');
+    await expect(link).toBeFocused();
+    expect(await link.evaluate((el) => getComputedStyle(el).outlineStyle)).not.toBe('none');
+    const pdf = await downloadPdf(pay, link);
+    expect(pdf.name).toBe(`${number}.pdf`);
+    expect(pdf.isPdf).toBe(true);
+    expect(pdf.text).toContain(number);
+    expect(pdf.text).toContain('Northwind Plumbing');
+  });
+
   await test.step('a declined card shows the decline and leaves the invoice open', async () => {
     await pay.getByRole('button', { name: /^Pay \$/ }).click();
     await payOnTestCardForm(pay, '4000 0000 0000 0002');
@@ -139,7 +153,7 @@ test('A dispatcher invoices a completed job and a customer pays it by card on a 
     await pay.getByRole('button', { name: 'Try again' }).click();
     await payOnTestCardForm(pay, '4242 4242 4242 4242');
     await expect(pay.getByRole('heading', { name: 'Paid - thank you' })).toBeVisible({ timeout: 60_000 });
-    await pay.screenshot({ path: join(screenshots, 'pay-paid-phone.png'), fullPage: true });
+    await expect(pay.getByTestId('receipt')).toContainText(`Amount paid${amountDue}`);
   });
 
   await test.step('the open dashboard turns the invoice PAID without a reload', async () => {
@@ -152,11 +166,35 @@ test('A dispatcher invoices a completed job and a customer pays it by card on a 
     await dashboard.screenshot({ path: join(screenshots, 'dashboard.png'), fullPage: true });
   });
 
-  await test.step('the pay page at 1280x800 reads paid too', async () => {
+  await test.step('the paid pay page opened fresh on a phone shows the receipt, and the PDF reads PAID', async () => {
+    const view = await (await pay.request.get(`/api/pay/${payUrl.pathname.split('/').pop()}`)).json();
+    const paidOn = new Intl.DateTimeFormat('en-US', { dateStyle: 'long' }).format(new Date(view.paidAt));
+    const later = await browser.newContext({ ...phone, locale: 'en-US' });
+    const fresh = await later.newPage();
+    await fresh.goto(payUrl.pathname);
+    await expect(fresh.getByRole('heading', { name: 'Paid - thank you' })).toBeVisible();
+    const receipt = fresh.getByTestId('receipt');
+    await expect(receipt.getByRole('heading', { name: 'Receipt' })).toBeVisible();
+    await expect(receipt).toContainText(`Amount paid${amountDue}`);
+    await expect(receipt).toContainText(`Paid on${paidOn}`);
+    await expect(receipt).toContainText(`Receipt number${number}`);
+    await expect(receipt).toContainText('Paid withVisa ending in 4242');
+    await expect(fresh.getByTestId('pay-amount')).toHaveText(amountDue);
+    await expectNoHorizontalScroll(fresh);
+    await fresh.screenshot({ path: join(screenshots, 'pay-paid-phone.png'), fullPage: true });
+    const pdf = await downloadPdf(fresh, fresh.getByRole('link', { name: `Download PDF of invoice ${number}` }));
+    expect(pdf.isPdf).toBe(true);
+    expect(pdf.text).toContain(number);
+    expect(pdf.text).toContain('PAID');
+    await later.close();
+  });
+
+  await test.step('the pay page at 1280x800 reads paid too, with the receipt', async () => {
     const wide = await browser.newContext(desktop);
     const widePage = await wide.newPage();
     await widePage.goto(payUrl.pathname);
     await expect(widePage.getByRole('heading', { name: 'Paid - thank you' })).toBeVisible();
+    await expect(widePage.getByTestId('receipt')).toContainText('Visa ending in 4242');
     await expectNoHorizontalScroll(widePage);
     await widePage.screenshot({ path: join(screenshots, 'pay-page-desktop.png') });
     await wide.close();

@@ -1,6 +1,6 @@
-import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiError, payments, type PayIntent, type PayView } from '../api';
-import { day, kindLabels, money } from '../format';
+import { cardLabel, day, kindLabels, moment, money } from '../format';
 import { Button, Loading } from '../components/ui';
 
 // Stripe's own code loads only for a live publishable key, and only once the customer chooses to pay.
@@ -21,7 +21,6 @@ export default function PayPage({ token }: { token: string }) {
   const [view, setView] = useState<PayView | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
   const [phase, setPhase] = useState<Phase>(() => phaseFromReturn());
-  const paidAmount = useRef<number | null>(Number(sessionStorage.getItem(`oraserv-pay:${token}`)) || null);
 
   const load = useCallback(async () => {
     try {
@@ -64,9 +63,6 @@ export default function PayPage({ token }: { token: string }) {
 
   async function pay() {
     if (!view) return;
-    paidAmount.current = view.amountDue;
-    // The page reloads when the customer comes back from a redirect: keep what they are paying for the receipt line.
-    sessionStorage.setItem(`oraserv-pay:${token}`, String(view.amountDue));
     setPhase({ kind: 'starting' });
     let intent: PayIntent;
     try {
@@ -123,9 +119,9 @@ export default function PayPage({ token }: { token: string }) {
             Invoice {view.invoiceNumber} from {view.businessName}
           </h1>
           <div className="pay-amount-block">
-            <p className="pay-amount-label">{isPaid && paidAmount.current ? 'You paid' : 'Amount due'}</p>
+            <p className="pay-amount-label">{isPaid ? 'You paid' : 'Amount due'}</p>
             <p className="pay-amount" data-testid="pay-amount">
-              {money(isPaid && paidAmount.current ? paidAmount.current : view.amountDue, view.currency)}
+              {money(isPaid ? view.amountPaid : view.amountDue, view.currency)}
             </p>
             {isPaid && <p className="pay-due pay-due-paid">Paid in full</p>}
             {isVoid && <p className="pay-due">Void: nothing to pay</p>}
@@ -133,6 +129,11 @@ export default function PayPage({ token }: { token: string }) {
               <p className={`pay-due ${view.status === 'overdue' ? 'pay-due-late' : ''}`}>
                 {view.status === 'overdue' ? 'Overdue since ' : 'Due '}
                 {day(view.dueDate)}
+              </p>
+            )}
+            {!isPaid && !isVoid && view.amountPaid > 0 && (
+              <p className="pay-paid-so-far">
+                {money(view.amountPaid, view.currency)} of {money(view.total, view.currency)} already paid
               </p>
             )}
           </div>
@@ -155,11 +156,35 @@ export default function PayPage({ token }: { token: string }) {
               ))}
             </ul>
           </details>
-          {view.pdfUrl && (
-            <a className="btn btn-secondary btn-block" href={view.pdfUrl} download>
-              Download PDF
-            </a>
-          )}
+          <dl className="pay-totals">
+            {view.tax !== 0 && (
+              <>
+                <div>
+                  <dt>Subtotal</dt>
+                  <dd className="num">{money(view.subtotal, view.currency)}</dd>
+                </div>
+                <div>
+                  <dt>Tax</dt>
+                  <dd className="num">{money(view.tax, view.currency)}</dd>
+                </div>
+              </>
+            )}
+            <div className="pay-totals-total">
+              <dt>Total</dt>
+              <dd className="num">{money(view.total, view.currency)}</dd>
+            </div>
+          </dl>
+          <a
+            className="btn btn-secondary btn-block"
+            href={view.pdfUrl}
+            download={`${view.invoiceNumber}.pdf`}
+            aria-label={`Download PDF of invoice ${view.invoiceNumber}`}
+          >
+            <svg className="btn-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+              <path fill="currentColor" d="M12 3a1 1 0 0 1 1 1v9.6l3.3-3.3 1.4 1.4L12 17.4l-5.7-5.7 1.4-1.4 3.3 3.3V4a1 1 0 0 1 1-1zM5 19h14v2H5z" />
+            </svg>
+            Download PDF
+          </a>
         </section>
 
         <section className="pay-card pay-action" aria-live="polite" data-testid="pay-state" data-phase={isPaid ? 'paid' : isVoid ? 'void' : phase.kind}>
@@ -172,6 +197,7 @@ export default function PayPage({ token }: { token: string }) {
               <p>
                 {view.businessName} has received your payment for invoice {view.invoiceNumber}. A receipt is on its way by email.
               </p>
+              <Receipt view={view} />
             </div>
           ) : isVoid ? (
             <div className="pay-state">
@@ -223,6 +249,39 @@ export default function PayPage({ token }: { token: string }) {
         </section>
       </div>
     </PayFrame>
+  );
+}
+
+function Receipt({ view }: { view: PayView }) {
+  const card = cardLabel(view.paymentMethod);
+  return (
+    <section className="pay-receipt" aria-labelledby="receipt-title" data-testid="receipt">
+      <h3 id="receipt-title">Receipt</h3>
+      <dl>
+        <div>
+          <dt>Amount paid</dt>
+          <dd className="num">{money(view.amountPaid, view.currency)}</dd>
+        </div>
+        {view.paidAt && (
+          <div>
+            <dt>Paid on</dt>
+            <dd>
+              <time dateTime={view.paidAt}>{moment(view.paidAt)}</time>
+            </dd>
+          </div>
+        )}
+        <div>
+          <dt>Receipt number</dt>
+          <dd>{view.invoiceNumber}</dd>
+        </div>
+        {card && (
+          <div>
+            <dt>Paid with</dt>
+            <dd>{card}</dd>
+          </div>
+        )}
+      </dl>
+    </section>
   );
 }
 

@@ -4,15 +4,15 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using OraServ.Testing;
 
-namespace OraServ.Notifications.Tests;
+namespace OraServ.Testing;
 
 /// <summary>
 /// Stands in for Invoicing's GET /api/invoices/{id}/pdf: answers a small real PDF whose text holds the invoice id, but
-/// only to a valid token with the role "service"; everything else gets 401/403, as Invoicing would.
+/// only to a valid token with the role "service" (signed with <paramref name="signingKey"/>, by default
+/// <see cref="TestTokens.SigningKey"/>); everything else gets 401/403, as Invoicing would.
 /// </summary>
-public sealed class FakeInvoicing : HttpMessageHandler
+public sealed class FakeInvoicing(string? signingKey = null) : HttpMessageHandler
 {
     public sealed record PdfRequest(Guid InvoiceId, string? TenantId, string? Role, string? Subject);
 
@@ -33,7 +33,7 @@ public sealed class FakeInvoicing : HttpMessageHandler
         {
             ValidIssuer = "oraserv",
             ValidAudience = "oraserv-api",
-            IssuerSigningKey = new SymmetricSecurityKey(Convert.FromBase64String(TestTokens.SigningKey)),
+            IssuerSigningKey = new SymmetricSecurityKey(Convert.FromBase64String(signingKey ?? TestTokens.SigningKey)),
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         });
         if (!result.IsValid)

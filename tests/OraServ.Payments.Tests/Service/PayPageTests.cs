@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using OraServ.Contracts;
+using Stripe;
+using Xunit;
+
+namespace OraServ.Payments.Tests.Service;
+
+/// <summary>The customer's pay page: the invoice's PDF under the pay token, and the receipt once paid.</summary>
+public sealed class PayPageTests : IAsyncLifetime
+{
+    private PaymentsHost _payments = null!;
+
+    public async Task InitializeAsync() => _payments = await PaymentsHost.StartAsync();
+
+    public async Task DisposeAsync() => await _payments.DisposeAsync();
+
+    private static InvoiceIssued Issued(Guid tenant, decimal total, string number) => new()
+    {
+        TenantId = tenant,
+        InvoiceId = Guid.CreateVersion7(),
+        Number = number,
+        BusinessName = "Acme Plumbing",
+        Client = new ClientContact { ClientId = Guid.CreateVersion7(), FirstName = "Dana", LastName = "Reyes", Email = "dana@example.com" },
+        Lines = [new InvoiceLineSnapshot { Kind = "labor", Description = "Fix sink", Quantity = 2, UnitPrice = 40m, Amount = 80m }],
+        Currency = "USD",
+        Subtotal = 80m,
+        Tax = total - 80m,
+        Total = total,
+        AmountDue = total,
+        IssuedAt = DateTimeOffset.UtcNow,
+        DueDate = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(30)),
+        PayToken = Convert.ToHexString(Guid.NewGuid().ToByteArray()),
+        PayUrl = "http://127.0.0.1/pay/unused",
+    };
+
+    /// <summary>Polls until <paramref name="done"/> holds: Invoicing's events reach Payments through RabbitMQ, a moment later.</summary>
+    private static async Task EventuallyAsync(string what, Func<Task<bool>> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await done())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Not within 20 s: {what}.");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<PayView> WaitForViewAsync(string token, Func<PayView, bool> expected)
+    {
+        PayView? view = null;
+        await EventuallyAsync($"the pay view of {token} in the expected state", async () =>
+        {
+            using var response = await _payments.Http.GetAsync($"/api/pay/{token}");
+            view = response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadFromJsonAsync<PayView>() : null;
+            return view is not null && expected(view);
+        });
+        return view!;
+    }
+
+    private Task WaitForInboxAsync(Guid eventId) => EventuallyAsync($"event {eventId} consumed",
+        () => _payments.InTenantAsync(Guid.Empty, db => db.InboxMessages.AnyAsync(m => m.MessageId == eventId)));
+
+    [Fact]
+    public async Task The_pay_page_PDF_is_the_invoice_from_Invoicing_as_an_attachment_and_a_wrong_token_is_404()
+    {
+        var tenant = Guid.CreateVersion7();
+        var issued = Issued(tenant, 86.40m, "INV-000042");
+        await _payments.PublishAsync(issued);
+        var view = await WaitForViewAsync(issued.PayToken, _ => true);
+
+        using var response = await _payments.Http.GetAsync(view.PdfUrl);
+        var pdf = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal($"/api/pay/{issued.PayToken}/pdf", view.PdfUrl);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("INV-000042.pdf", response.Content.Headers.ContentDisposition?.FileNameStar);
+        Assert.True(response.Headers.CacheControl is { NoStore: true, Private: true }, $"Cache-Control: {response.Headers.CacheControl}");
+        Assert.StartsWith("%PDF-", Encoding.ASCII.GetString(pdf, 0, 5));
+        Assert.Contains($"Invoice {issued.InvoiceId}", Encoding.ASCII.GetString(pdf));
+        // Fetched from Invoicing with a service token of the invoice's tenant, made by Payments.
+        var fetch = Assert.Single(_payments.Invoicing.Requests);
+        Assert.Equal((issued.InvoiceId, tenant.ToString(), "service", "payments"), (fetch.InvoiceId, fetch.TenantId, fetch.Role, fetch.Subject));
+
+        using var wrong = await _payments.Http.GetAsync($"/api/pay/{issued.PayToken}0/pdf");
+        Assert.Equal(HttpStatusCode.NotFound, wrong.StatusCode);
+        Assert.Equal("application/problem+json", wrong.Content.Headers.ContentType?.MediaType);
+        Assert.Single(_payments.Invoicing.Requests);
+
+        // A voided invoice stays readable under its link (Invoicing stamps it VOID).
+        await _payments.PublishAsync(new InvoiceVoided { TenantId = tenant, InvoiceId = issued.InvoiceId, Number = issued.Number });
+        await WaitForViewAsync(issued.PayToken, v => v.Status == "void");
+        using var voided = await _payments.Http.GetAsync(view.PdfUrl);
+        Assert.Equal(HttpStatusCode.OK, voided.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_paid_invoice_opened_fresh_shows_the_receipt_amount_paid_date_and_card()
+    {
+        var tenant = Guid.CreateVersion7();
+        await _payments.ConnectAsync(tenant);
+        var issued = Issued(tenant, 86.40m, "INV-000043");
+        await _payments.PublishAsync(issued);
+        var open = await WaitForViewAsync(issued.PayToken, v => v.CanPay);
+
+        var intent = await _payments.IntentAsync(issued.PayToken);
+        await new PaymentIntentService(_payments.Emulator.Stripe).ConfirmAsync(intent.PaymentIntentId,
+            new PaymentIntentConfirmOptions { PaymentMethod = "pm_card_visa" }, new RequestOptions { StripeAccount = intent.StripeAccount });
+        await _payments.SettledAsync();
+        // Invoicing applies the payment and publishes both; InvoicePaid may well arrive before the balance.
+        var paidAt = new DateTimeOffset(2026, 11, 24, 15, 30, 0, TimeSpan.Zero);
+        var balance = new InvoiceBalanceChanged { TenantId = tenant, InvoiceId = issued.InvoiceId, AmountPaid = 86.40m, AmountDue = 0m, Currency = "USD", Status = "paid" };
+        await _payments.PublishAsync(new InvoicePaid { TenantId = tenant, InvoiceId = issued.InvoiceId, Number = issued.Number, AmountPaid = 86.40m, Currency = "USD", PaidAt = paidAt });
+        await WaitForViewAsync(issued.PayToken, v => v.Status == "paid");
+        await _payments.PublishAsync(balance);
+        await WaitForInboxAsync(balance.EventId);
+        var paid = await WaitForViewAsync(issued.PayToken, v => v.Status == "paid");
+
+        Assert.Equal((80m, 6.40m, 86.40m, 0m, 86.40m, (DateTimeOffset?)null, (PayMethodView?)null),
+            (open.Subtotal, open.Tax, open.Total, open.AmountPaid, open.AmountDue, open.PaidAt, open.PaymentMethod));
+        Assert.Equal(("INV-000043", 86.40m, 86.40m, 0m, paidAt, false), (paid.InvoiceNumber, paid.Total, paid.AmountPaid, paid.AmountDue, paid.PaidAt, paid.CanPay));
+        Assert.Equal(new PayMethodView("card", "visa", "4242"), paid.PaymentMethod);
+        // The card is read from Stripe once and kept with the payment.
+        var payment = await _payments.InTenantAsync(tenant, db => db.Payments.SingleAsync());
+        Assert.Equal(("visa", "4242"), (payment.CardBrand, payment.CardLast4));
+    }
+}
