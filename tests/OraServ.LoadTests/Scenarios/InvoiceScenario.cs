@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+
+namespace OraServ.LoadTests.Scenarios;
+
+/// <summary>
+/// Issue #4's benchmark: "Invoice Job" then "send" through the gateway at a constant rate. The completed jobs are made
+/// first (closed loop, not measured) so that both phases measure one kind of request each.
+/// </summary>
+public static class InvoiceScenario
+{
+    public static async Task<ScenarioResult> RunAsync(OraServApi api, Tenant tenant)
+    {
+        var rate = api.Options.Rate ?? 50;
+        var count = api.Options.Arrivals(50, 60);
+        var result = new ScenarioResult($"invoice: \"Invoice Job\" then \"send\", {count} each at {rate}/s");
+
+        const int warmUp = 20;
+        var setup = Stopwatch.StartNew();
+        var jobIds = new Guid[count + warmUp];
+        await OpenLoop.ForEachAsync(jobIds.Length, 8, async i => jobIds[i] = await OraServApi.CompletedJobAsync(tenant, i));
+        result.Notes.Add($"setup: {jobIds.Length} jobs created and completed in {setup.Elapsed.TotalSeconds:F0} s (8 at a time), 10 s for JobCompleted to be consumed, "
+            + $"then {warmUp} jobs invoiced and sent one by one as a warm-up (not measured)");
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        foreach (var jobId in jobIds[count..])
+        {
+            var draft = await OraServApi.MustAsync(tenant.Owner.PostAsJsonAsync("/api/invoices", new { jobId }));
+            await OraServApi.MustAsync(tenant.Owner.PostAsJsonAsync($"/api/invoices/{draft.GetProperty("id").GetGuid()}/send", new { terms = "net_15" }));
+        }
+
+        result.MeasuringStarts();
+        var invoiceJob = result.Step("Invoice Job (POST /api/invoices)");
+        var invoiceIds = new Guid?[count];
+        invoiceJob.Elapsed = await OpenLoop.RunAsync(rate, count, async (i, due) =>
+            invoiceIds[i] = (await OraServApi.TimedAsync(tenant.Owner, invoiceJob, due, OraServApi.Post("/api/invoices", new { jobId = jobIds[i] })))
+                ?.GetProperty("id").GetGuid());
+
+        var drafts = invoiceIds.OfType<Guid>().ToArray();
+        var send = result.Step("send (POST /api/invoices/{id}/send)");
+        send.Elapsed = await OpenLoop.RunAsync(rate, drafts.Length, (i, due) =>
+            OraServApi.TimedAsync(tenant.Owner, send, due, OraServApi.Post($"/api/invoices/{drafts[i]}/send", new { terms = "net_15" })));
+        return result;
+    }
+}

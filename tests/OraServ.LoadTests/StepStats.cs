@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+
+namespace OraServ.LoadTests;
+
+/// <summary>Latencies and outcomes of one step (one kind of request, or one stage of a path).</summary>
+public sealed class StepStats(string name)
+{
+    private readonly ConcurrentQueue<double> _latencies = new();
+    private readonly ConcurrentDictionary<string, int> _failures = new();
+
+    public string Name { get; } = name;
+
+    /// <summary>Wall time the step's arrivals were spread over, for the achieved throughput.</summary>
+    public TimeSpan Elapsed { get; set; }
+
+    public int Succeeded => _latencies.Count;
+
+    public int Failed => _failures.Values.Sum();
+
+    public void Success(double milliseconds) => _latencies.Enqueue(milliseconds);
+
+    /// <summary>A failure by what went wrong: the HTTP status, "timeout", or the exception's type.</summary>
+    public void Failure(string outcome) => _failures.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+
+    public string Failures => _failures.IsEmpty
+        ? "none"
+        : string.Join(", ", _failures.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} x{f.Value}"));
+
+    public double Percentile(double p)
+    {
+        var sorted = _latencies.Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+        var rank = (int)Math.Ceiling(p / 100 * sorted.Length) - 1;
+        return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
+    }
+
+    public double Max => _latencies.IsEmpty ? double.NaN : _latencies.Max();
+
+    public double Throughput => Elapsed > TimeSpan.Zero ? Succeeded / Elapsed.TotalSeconds : double.NaN;
+
+    public static string Table(IEnumerable<StepStats> steps)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| step | ok | failed | achieved /s | p50 ms | p95 ms | p99 ms | max ms | failures |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var s in steps)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {s.Name} | {s.Succeeded} | {s.Failed} | {F(s.Throughput)} | {F(s.Percentile(50))} | {F(s.Percentile(95))} | {F(s.Percentile(99))} | {F(s.Max)} | {s.Failures} |");
+        }
+        return text.ToString();
+    }
+
+    private static string F(double value) => double.IsNaN(value) ? "-" : value.ToString(value >= 100 ? "F0" : "F1", CultureInfo.InvariantCulture);
+}
