@@ -69,22 +69,23 @@ public sealed record LoadOptions
         return options;
     }
 
-    public string ResolveWebhookSecret()
+    /// <summary>The checkout the local run was started from: the folder above here that holds .data.</summary>
+    public string CheckoutRoot()
     {
-        if (WebhookSecret is { Length: > 0 } secret)
-        {
-            return secret;
-        }
         for (var folder = new DirectoryInfo(Environment.CurrentDirectory); folder is not null; folder = folder.Parent)
         {
-            var file = Path.Combine(folder.FullName, ".data", "stripe-webhook-secret");
-            if (File.Exists(file))
+            if (Directory.Exists(Path.Combine(folder.FullName, ".data")))
             {
-                return "whsec_" + File.ReadAllText(file).Trim();
+                return folder.FullName;
             }
         }
-        throw new InvalidOperationException("No .data/stripe-webhook-secret above the current folder: run from the checkout or pass --webhook-secret.");
+        throw new InvalidOperationException("No .data folder above the current one: run from the checkout whose local run is up.");
     }
+
+    public string ResolveWebhookSecret() =>
+        WebhookSecret is { Length: > 0 } secret
+            ? secret
+            : "whsec_" + File.ReadAllText(Path.Combine(CheckoutRoot(), ".data", "stripe-webhook-secret")).Trim();
 
     private static double Number(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number > 0

@@ -42,7 +42,7 @@ foreach (var scenario in scenarios)
         "webhook-to-paid" => await WebhookToPaidScenario.RunAsync(run, tenant, dashboard),
         _ => await MoneyPathScenario.RunAsync(run, tenant, dashboard),
     };
-    var after = ServiceProcesses.Take();
+    var after = result.MeasuringEnds();
     Console.WriteLine();
     Console.WriteLine($"## {result.Title}");
     Console.WriteLine();

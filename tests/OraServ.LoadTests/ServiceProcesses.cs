@@ -6,59 +6,79 @@ namespace OraServ.LoadTests;
 /// <summary>Memory and CPU time of the local run's processes, read from /proc (Linux only).</summary>
 public static class ServiceProcesses
 {
-    /// <summary>What each process group is called in the report, and how its command line is recognised.</summary>
-    private static readonly (string Name, Func<string[], bool> Matches)[] Groups =
+    /// <summary>What each process group is called in the report, and how it is recognised among the local run's processes.</summary>
+    private static readonly (string Name, Func<Proc, string, bool> Matches)[] Groups =
     [
-        ("gateway", argv => IsDotnetApp(argv, "OraServ.Gateway")),
-        ("jobs", argv => IsDotnetApp(argv, "OraServ.Jobs")),
-        ("invoicing", argv => IsDotnetApp(argv, "OraServ.Invoicing")),
-        ("payments", argv => IsDotnetApp(argv, "OraServ.Payments")),
-        ("notifications", argv => IsDotnetApp(argv, "OraServ.Notifications")),
-        ("automation", argv => IsDotnetApp(argv, "OraServ.Automation")),
-        ("stripe emulator", argv => IsDotnetApp(argv, "OraServ.StripeEmulator")),
-        ("app host + dashboard", argv => IsDotnetApp(argv, "OraServ.AppHost") || argv[0].EndsWith("/Aspire.Dashboard", StringComparison.Ordinal)
-            || argv[0].EndsWith("/dcp", StringComparison.Ordinal) || argv[0].EndsWith("/dcpctrl", StringComparison.Ordinal)),
-        ("postgresql (all backends)", argv => argv[0].StartsWith("postgres", StringComparison.Ordinal) || argv[0].EndsWith("/postgres", StringComparison.Ordinal)),
-        ("rabbitmq (beam.smp)", argv => argv[0].EndsWith("beam.smp", StringComparison.Ordinal)),
-        ("load driver (this process)", argv => IsDotnetApp(argv, "OraServ.LoadTests")),
-        ("smtp4dev", argv => argv.Any(a => a.Contains("smtp4dev", StringComparison.OrdinalIgnoreCase) && a.EndsWith(".dll", StringComparison.Ordinal))),
+        ("gateway", (p, root) => IsDotnetApp(p, root, "OraServ.Gateway")),
+        ("jobs", (p, root) => IsDotnetApp(p, root, "OraServ.Jobs")),
+        ("invoicing", (p, root) => IsDotnetApp(p, root, "OraServ.Invoicing")),
+        ("payments", (p, root) => IsDotnetApp(p, root, "OraServ.Payments")),
+        ("notifications", (p, root) => IsDotnetApp(p, root, "OraServ.Notifications")),
+        ("automation", (p, root) => IsDotnetApp(p, root, "OraServ.Automation")),
+        ("stripe emulator", (p, root) => IsDotnetApp(p, root, "OraServ.StripeEmulator")),
+        ("app host", (p, root) => IsDotnetApp(p, root, "OraServ.AppHost")),
+        ("rabbitmq (beam.smp)", (p, root) => p.Argv[0].EndsWith("beam.smp", StringComparison.Ordinal) && p.Argv.Any(a => a.StartsWith(root, StringComparison.Ordinal))),
+        ("load driver (this process)", (p, root) => p.Pid == Environment.ProcessId),
     ];
 
     public sealed record Sample(string Name, int Processes, long RssKib, long PssKib, double CpuSeconds);
 
-    public static IReadOnlyList<Sample> Take()
+    /// <summary>One process: its id, its parent's, its command line.</summary>
+    public sealed record Proc(int Pid, int ParentPid, string[] Argv, string Dir);
+
+    /// <summary>The processes of the local run started from the checkout at <paramref name="root"/> (the folder holding .data).</summary>
+    public static IReadOnlyList<Sample> Take(string root)
     {
-        var totals = Groups.ToDictionary(g => g.Name, _ => new Sample("", 0, 0, 0, 0));
+        var processes = new List<Proc>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out _))
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Read(pid, dir) is { Argv.Length: > 0 } proc
+                && !proc.Argv.Any(a => a.Contains("Migrate:Only", StringComparison.Ordinal)))
             {
-                continue;
+                processes.Add(proc);
             }
+        }
+
+        var samples = Groups.Select(g => Measure(g.Name, processes.Where(p => g.Matches(p, root)))).ToList();
+        // PostgreSQL: the server whose data folder is the checkout's, and every backend it forked.
+        var servers = processes.Where(p => p.Argv[0].EndsWith("/postgres", StringComparison.Ordinal) && p.Argv.Any(a => a.StartsWith(root, StringComparison.Ordinal)))
+            .Select(p => p.Pid).ToHashSet();
+        samples.Add(Measure("postgresql (server + backends)", processes.Where(p => servers.Contains(p.Pid) || servers.Contains(p.ParentPid))));
+        samples.Add(Measure("smtp4dev", processes.Where(p => p.Argv.Any(a => a.Contains("smtp4dev", StringComparison.OrdinalIgnoreCase) && a.EndsWith(".dll", StringComparison.Ordinal)))));
+        samples.Add(Measure("aspire dashboard + dcp", processes.Where(p => Path.GetFileName(p.Argv[0]) is "Aspire.Dashboard" or "dcp" or "dcpctrl"
+            || p.Argv.Any(a => a.EndsWith("Aspire.Dashboard.dll", StringComparison.Ordinal)))));
+        return samples;
+    }
+
+    private static Sample Measure(string name, IEnumerable<Proc> processes)
+    {
+        var sample = new Sample(name, 0, 0, 0, 0);
+        foreach (var p in processes)
+        {
             try
             {
-                var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-                if (argv.Length == 0 || argv.Any(a => a.Contains("Migrate:Only", StringComparison.Ordinal)))
-                {
-                    continue;
-                }
-                foreach (var (name, matches) in Groups)
-                {
-                    if (matches(argv))
-                    {
-                        var (rss, pss) = Memory(dir);
-                        var t = totals[name];
-                        totals[name] = t with { Processes = t.Processes + 1, RssKib = t.RssKib + rss, PssKib = t.PssKib + pss, CpuSeconds = t.CpuSeconds + CpuSeconds(dir) };
-                        break;
-                    }
-                }
+                var (rss, pss) = Memory(p.Dir);
+                sample = sample with { Processes = sample.Processes + 1, RssKib = sample.RssKib + rss, PssKib = sample.PssKib + pss, CpuSeconds = sample.CpuSeconds + CpuSeconds(p.Dir) };
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // The process ended while being read.
             }
         }
-        return Groups.Select(g => totals[g.Name] with { Name = g.Name }).ToList();
+        return sample;
+    }
+
+    private static Proc? Read(int pid, string dir)
+    {
+        try
+        {
+            var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            return new Proc(pid, int.Parse(StatFields(dir)[1], CultureInfo.InvariantCulture), argv, dir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     public static string Table(IReadOnlyList<Sample> before, IReadOnlyList<Sample> after)
@@ -83,9 +103,10 @@ public static class ServiceProcesses
 
     private static string Mib(long kib) => (kib / 1024.0).ToString("F0", CultureInfo.InvariantCulture);
 
-    private static bool IsDotnetApp(string[] argv, string name) =>
-        Path.GetFileName(argv[0]) == name
-        || (Path.GetFileName(argv[0]) == "dotnet" && argv.Length > 1 && Path.GetFileName(argv[1]) == name + ".dll");
+    /// <summary>The app's own executable or `dotnet App.dll`, built in this checkout (the end-to-end tests of another checkout run the same names).</summary>
+    private static bool IsDotnetApp(Proc p, string root, string name) =>
+        (Path.GetFileName(p.Argv[0]) == name && p.Argv[0].StartsWith(root, StringComparison.Ordinal))
+        || (Path.GetFileName(p.Argv[0]) == "dotnet" && p.Argv.Length > 1 && Path.GetFileName(p.Argv[1]) == name + ".dll" && p.Argv[1].StartsWith(root, StringComparison.Ordinal));
 
     private static (long Rss, long Pss) Memory(string dir)
     {
@@ -106,11 +127,17 @@ public static class ServiceProcesses
 
     private static long Kib(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
-    /// <summary>utime + stime from /proc/[pid]/stat (fields 14 and 15, after the command name in parentheses), in USER_HZ = 100 ticks.</summary>
+    /// <summary>utime + stime (fields 14 and 15 of /proc/[pid]/stat), in USER_HZ = 100 ticks.</summary>
     private static double CpuSeconds(string dir)
     {
-        var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var fields = StatFields(dir);
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>The fields of /proc/[pid]/stat after "pid (comm) ": [0] state, [1] ppid, ...</summary>
+    private static string[] StatFields(string dir)
+    {
+        var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 }

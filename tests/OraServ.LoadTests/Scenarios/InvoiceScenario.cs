@@ -13,7 +13,7 @@ public static class InvoiceScenario
     {
         var rate = api.Options.Rate ?? 50;
         var count = api.Options.Arrivals(50, 60);
-        var result = new ScenarioResult($"invoice: \"Invoice Job\" then \"send\", {count} each at {rate}/s");
+        var result = new ScenarioResult($"invoice: \"Invoice Job\" then \"send\", {count} each at {rate}/s", api.Options.CheckoutRoot());
 
         const int warmUp = 20;
         var setup = Stopwatch.StartNew();

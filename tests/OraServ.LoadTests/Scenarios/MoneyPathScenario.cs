@@ -14,7 +14,7 @@ public static class MoneyPathScenario
     {
         var rate = api.Options.Rate ?? 5;
         var count = api.Options.Arrivals(5, 40);
-        var result = new ScenarioResult($"money-path: {count} full paths started at {rate}/s");
+        var result = new ScenarioResult($"money-path: {count} full paths started at {rate}/s", api.Options.CheckoutRoot());
         result.MeasuringStarts();
         var createJob = result.Step("create job");
         var completeJob = result.Step("complete job");

@@ -13,7 +13,7 @@ public static class WebhookIngestScenario
     {
         var rate = api.Options.Rate ?? 1000;
         var count = api.Options.Arrivals(1000, 30);
-        var result = new ScenarioResult($"webhook-ingest: {count} signed webhooks at {rate}/s to POST /webhooks/stripe");
+        var result = new ScenarioResult($"webhook-ingest: {count} signed webhooks at {rate}/s to POST /webhooks/stripe", api.Options.CheckoutRoot());
         var webhooks = new StripeWebhooks(api.Options.ResolveWebhookSecret());
         var probe = await api.OpenInvoiceWithIntentAsync(tenant, 0);
 

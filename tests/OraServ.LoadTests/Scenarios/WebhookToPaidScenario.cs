@@ -13,7 +13,7 @@ public static class WebhookToPaidScenario
     {
         var rate = api.Options.Rate ?? 100;
         var count = api.Options.Arrivals(100, 10);
-        var result = new ScenarioResult($"webhook-to-paid: {count} invoices paid by signed webhooks at {rate}/s");
+        var result = new ScenarioResult($"webhook-to-paid: {count} invoices paid by signed webhooks at {rate}/s", api.Options.CheckoutRoot());
         var webhooks = new StripeWebhooks(api.Options.ResolveWebhookSecret());
 
         var setup = Stopwatch.StartNew();
