@@ -24,6 +24,8 @@ public sealed record LoadOptions
           --rate <per second>      arrival rate (open loop: requests start on schedule whether or not earlier ones finished)
           --duration <seconds>     how long the rate runs (invoice, webhook-ingest)
           --count <n>              how many (webhook-to-paid, money-path; overrides --duration elsewhere)
+          --tenants <n>            businesses the invoice scenario spreads its requests over (default 1: every send takes
+                           the same tenant's gapless invoice number, one after the other)
           --gateway <url>          default http://127.0.0.1:8080
           --emulator <url>         default http://127.0.0.1:12111
           --webhook-secret <s>     default "whsec_" + the content of .data/stripe-webhook-secret (found upwards from here)
@@ -34,6 +36,7 @@ public sealed record LoadOptions
     public double? Rate { get; init; }
     public double? DurationSeconds { get; init; }
     public int? Count { get; init; }
+    public int Tenants { get; init; } = 1;
     public Uri Gateway { get; init; } = new("http://127.0.0.1:8080");
     public Uri Emulator { get; init; } = new("http://127.0.0.1:12111");
     public string? WebhookSecret { get; init; }
@@ -58,6 +61,7 @@ public sealed record LoadOptions
                 "--rate" => options with { Rate = Number(value) },
                 "--duration" => options with { DurationSeconds = Number(value) },
                 "--count" => options with { Count = (int)Number(value) },
+                "--tenants" => options with { Tenants = (int)Number(value) },
                 "--gateway" => options with { Gateway = new Uri(value) },
                 "--emulator" => options with { Emulator = new Uri(value) },
                 "--webhook-secret" => options with { WebhookSecret = value },

@@ -39,13 +39,18 @@ public sealed class OraServApi(LoadOptions options) : IDisposable
         return client;
     }
 
-    /// <summary>Register, log in, connect Stripe (the onboarding page completed like a person would), and add a few clients.</summary>
-    public async Task<Tenant> SignUpAsync()
+    /// <summary>
+    /// Register, log in, connect Stripe (the onboarding page completed like a person would), and add a few clients.
+    /// Business n signs up from its own address (X-Forwarded-For, believed from loopback), as separate businesses would,
+    /// so the per-address limit on sign-up does not cap how many tenants a run makes.
+    /// </summary>
+    public async Task<Tenant> SignUpAsync(int n)
     {
         var email = $"load-{Guid.NewGuid():N}@example.com";
         const string password = "load-driver-42";
-        await MustAsync(Anonymous.PostAsJsonAsync("/api/account/register", new { businessName = "Load Test Plumbing", email, password }));
-        var login = await MustAsync(Anonymous.PostAsJsonAsync("/api/account/login", new { email, password }));
+        var from = $"198.51.100.{n % 250 + 1}";
+        await MustAsync(Anonymous.SendAsync(FromAddress(Post("/api/account/register", new { businessName = $"Load Test Plumbing {n}", email, password }), from)));
+        var login = await MustAsync(Anonymous.SendAsync(FromAddress(Post("/api/account/login", new { email, password }), from)));
         var token = login.GetProperty("accessToken").GetString()!;
         var owner = NewClient(options.Gateway);
         owner.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -79,6 +84,12 @@ public sealed class OraServApi(LoadOptions options) : IDisposable
             clients[i] = client.GetProperty("id").GetGuid();
         }
         return new Tenant(owner, token, account.GetProperty("accountId").GetString()!, clients);
+    }
+
+    private static HttpRequestMessage FromAddress(HttpRequestMessage request, string address)
+    {
+        request.Headers.Add("X-Forwarded-For", address);
+        return request;
     }
 
     public static object JobRequest(Guid clientId, int i) => new
@@ -152,7 +163,7 @@ public sealed class OraServApi(LoadOptions options) : IDisposable
                 var elapsed = OpenLoop.MillisecondsSince(since);
                 if (!response.IsSuccessStatusCode)
                 {
-                    step.Failure(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
+                    step.Failure(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), body);
                     return null;
                 }
                 step.Success(elapsed);

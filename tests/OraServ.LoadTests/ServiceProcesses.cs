@@ -44,7 +44,7 @@ public static class ServiceProcesses
         var servers = processes.Where(p => p.Argv[0].EndsWith("/postgres", StringComparison.Ordinal) && p.Argv.Any(a => a.StartsWith(root, StringComparison.Ordinal)))
             .Select(p => p.Pid).ToHashSet();
         samples.Add(Measure("postgresql (server + backends)", processes.Where(p => servers.Contains(p.Pid) || servers.Contains(p.ParentPid))));
-        samples.Add(Measure("smtp4dev", processes.Where(p => p.Argv.Any(a => a.Contains("smtp4dev", StringComparison.OrdinalIgnoreCase) && a.EndsWith(".dll", StringComparison.Ordinal)))));
+        samples.Add(Measure("smtp4dev", processes.Where(p => Path.GetFileName(p.Argv[0]) == "Rnwood.Smtp4dev")));
         samples.Add(Measure("aspire dashboard + dcp", processes.Where(p => Path.GetFileName(p.Argv[0]) is "Aspire.Dashboard" or "dcp" or "dcpctrl"
             || p.Argv.Any(a => a.EndsWith("Aspire.Dashboard.dll", StringComparison.Ordinal)))));
         return samples;
@@ -127,11 +127,14 @@ public static class ServiceProcesses
 
     private static long Kib(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
-    /// <summary>utime + stime (fields 14 and 15 of /proc/[pid]/stat), in USER_HZ = 100 ticks.</summary>
+    /// <summary>
+    /// utime + stime + cutime + cstime (fields 14-17 of /proc/[pid]/stat), in USER_HZ = 100 ticks: the children's part
+    /// keeps the time of PostgreSQL backends that ended during the run with their server.
+    /// </summary>
     private static double CpuSeconds(string dir)
     {
         var fields = StatFields(dir);
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        return fields[11..15].Sum(f => long.Parse(f, CultureInfo.InvariantCulture)) / 100.0;
     }
 
     /// <summary>The fields of /proc/[pid]/stat after "pid (comm) ": [0] state, [1] ppid, ...</summary>

@@ -9,6 +9,7 @@ public sealed class StepStats(string name)
 {
     private readonly ConcurrentQueue<double> _latencies = new();
     private readonly ConcurrentDictionary<string, int> _failures = new();
+    private readonly ConcurrentDictionary<string, string> _examples = new();
 
     public string Name { get; } = name;
 
@@ -22,7 +23,17 @@ public sealed class StepStats(string name)
     public void Success(double milliseconds) => _latencies.Enqueue(milliseconds);
 
     /// <summary>A failure by what went wrong: the HTTP status, "timeout", or the exception's type.</summary>
-    public void Failure(string outcome) => _failures.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+    public void Failure(string outcome, string? example = null)
+    {
+        _failures.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+        if (example is { Length: > 0 })
+        {
+            _examples.TryAdd(outcome, example.Length > 400 ? example[..400] : example);
+        }
+    }
+
+    /// <summary>The first answer seen for each kind of failure, to tell what went wrong.</summary>
+    public IEnumerable<string> FailureExamples => _examples.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{Name}, first {e.Key}: {e.Value}");
 
     public string Failures => _failures.IsEmpty
         ? "none"

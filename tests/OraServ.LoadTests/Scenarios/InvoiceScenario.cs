@@ -9,36 +9,37 @@ namespace OraServ.LoadTests.Scenarios;
 /// </summary>
 public static class InvoiceScenario
 {
-    public static async Task<ScenarioResult> RunAsync(OraServApi api, Tenant tenant)
+    public static async Task<ScenarioResult> RunAsync(OraServApi api, Tenant[] tenants)
     {
         var rate = api.Options.Rate ?? 50;
         var count = api.Options.Arrivals(50, 60);
-        var result = new ScenarioResult($"invoice: \"Invoice Job\" then \"send\", {count} each at {rate}/s", api.Options.CheckoutRoot());
+        var result = new ScenarioResult($"invoice: \"Invoice Job\" then \"send\", {count} each at {rate}/s, over {tenants.Length} tenant(s)", api.Options.CheckoutRoot());
 
         const int warmUp = 20;
         var setup = Stopwatch.StartNew();
         var jobIds = new Guid[count + warmUp];
-        await OpenLoop.ForEachAsync(jobIds.Length, 8, async i => jobIds[i] = await OraServApi.CompletedJobAsync(tenant, i));
+        await OpenLoop.ForEachAsync(jobIds.Length, 8, async i => jobIds[i] = await OraServApi.CompletedJobAsync(tenants[i % tenants.Length], i));
         result.Notes.Add($"setup: {jobIds.Length} jobs created and completed in {setup.Elapsed.TotalSeconds:F0} s (8 at a time), 10 s for JobCompleted to be consumed, "
             + $"then {warmUp} jobs invoiced and sent one by one as a warm-up (not measured)");
         await Task.Delay(TimeSpan.FromSeconds(10));
-        foreach (var jobId in jobIds[count..])
+        for (var i = count; i < jobIds.Length; i++)
         {
-            var draft = await OraServApi.MustAsync(tenant.Owner.PostAsJsonAsync("/api/invoices", new { jobId }));
-            await OraServApi.MustAsync(tenant.Owner.PostAsJsonAsync($"/api/invoices/{draft.GetProperty("id").GetGuid()}/send", new { terms = "net_15" }));
+            var owner = tenants[i % tenants.Length].Owner;
+            var draft = await OraServApi.MustAsync(owner.PostAsJsonAsync("/api/invoices", new { jobId = jobIds[i] }));
+            await OraServApi.MustAsync(owner.PostAsJsonAsync($"/api/invoices/{draft.GetProperty("id").GetGuid()}/send", new { terms = "net_15" }));
         }
 
         result.MeasuringStarts();
         var invoiceJob = result.Step("Invoice Job (POST /api/invoices)");
         var invoiceIds = new Guid?[count];
         invoiceJob.Elapsed = await OpenLoop.RunAsync(rate, count, async (i, due) =>
-            invoiceIds[i] = (await OraServApi.TimedAsync(tenant.Owner, invoiceJob, due, OraServApi.Post("/api/invoices", new { jobId = jobIds[i] })))
+            invoiceIds[i] = (await OraServApi.TimedAsync(tenants[i % tenants.Length].Owner, invoiceJob, due, OraServApi.Post("/api/invoices", new { jobId = jobIds[i] })))
                 ?.GetProperty("id").GetGuid());
 
-        var drafts = invoiceIds.OfType<Guid>().ToArray();
+        var drafts = invoiceIds.Select((id, i) => (Id: id, tenants[i % tenants.Length].Owner)).Where(d => d.Id is not null).ToArray();
         var send = result.Step("send (POST /api/invoices/{id}/send)");
         send.Elapsed = await OpenLoop.RunAsync(rate, drafts.Length, (i, due) =>
-            OraServApi.TimedAsync(tenant.Owner, send, due, OraServApi.Post($"/api/invoices/{drafts[i]}/send", new { terms = "net_15" })));
+            OraServApi.TimedAsync(drafts[i].Owner, send, due, OraServApi.Post($"/api/invoices/{drafts[i].Id}/send", new { terms = "net_15" })));
         return result;
     }
 }
