@@ -10,9 +10,13 @@ namespace OraServ.LoadTests;
 public static class OpenLoop
 {
     /// <summary>Runs <paramref name="count"/> arrivals; each gets its index and its scheduled Stopwatch timestamp.</summary>
-    public static async Task<TimeSpan> RunAsync(double rate, int count, Func<int, long, Task> arrival)
+    public static async Task RunAsync(double rate, int count, Func<int, long, Task> arrival, params StepStats[] steps)
     {
         var start = Stopwatch.GetTimestamp();
+        foreach (var step in steps)
+        {
+            step.Started = start;
+        }
         var running = new List<Task>(count);
         for (var i = 0; i < count; i++)
         {
@@ -26,7 +30,6 @@ public static class OpenLoop
             running.Add(Task.Run(() => arrival(index, due)));
         }
         await Task.WhenAll(running);
-        return Stopwatch.GetElapsedTime(start);
     }
 
     /// <summary>Closed loop with a fixed number of workers, for setup phases whose speed is not measured.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -13,14 +14,27 @@ public sealed class StepStats(string name)
 
     public string Name { get; } = name;
 
-    /// <summary>Wall time the step's arrivals were spread over, for the achieved throughput.</summary>
-    public TimeSpan Elapsed { get; set; }
+    private long _lastSuccess;
+
+    /// <summary>When the step's arrivals began (Stopwatch timestamp): the achieved throughput counts from here to the last success.</summary>
+    public long Started { get; set; }
 
     public int Succeeded => _latencies.Count;
 
     public int Failed => _failures.Values.Sum();
 
-    public void Success(double milliseconds) => _latencies.Enqueue(milliseconds);
+    public void Success(double milliseconds)
+    {
+        _latencies.Enqueue(milliseconds);
+        var now = Stopwatch.GetTimestamp();
+        for (var last = Volatile.Read(ref _lastSuccess); now > last; last = Volatile.Read(ref _lastSuccess))
+        {
+            if (Interlocked.CompareExchange(ref _lastSuccess, now, last) == last)
+            {
+                break;
+            }
+        }
+    }
 
     /// <summary>A failure by what went wrong: the HTTP status, "timeout", or the exception's type.</summary>
     public void Failure(string outcome, string? example = null)
@@ -52,7 +66,7 @@ public sealed class StepStats(string name)
 
     public double Max => _latencies.IsEmpty ? double.NaN : _latencies.Max();
 
-    public double Throughput => Elapsed > TimeSpan.Zero ? Succeeded / Elapsed.TotalSeconds : double.NaN;
+    public double Throughput => Started > 0 && _lastSuccess > Started ? Succeeded / Stopwatch.GetElapsedTime(Started, _lastSuccess).TotalSeconds : double.NaN;
 
     public static string Table(IEnumerable<StepStats> steps)
     {

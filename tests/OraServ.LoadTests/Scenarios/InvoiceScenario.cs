@@ -32,14 +32,14 @@ public static class InvoiceScenario
         result.MeasuringStarts();
         var invoiceJob = result.Step("Invoice Job (POST /api/invoices)");
         var invoiceIds = new Guid?[count];
-        invoiceJob.Elapsed = await OpenLoop.RunAsync(rate, count, async (i, due) =>
+        await OpenLoop.RunAsync(rate, count, async (i, due) =>
             invoiceIds[i] = (await OraServApi.TimedAsync(tenants[i % tenants.Length].Owner, invoiceJob, due, OraServApi.Post("/api/invoices", new { jobId = jobIds[i] })))
-                ?.GetProperty("id").GetGuid());
+                ?.GetProperty("id").GetGuid(), invoiceJob);
 
         var drafts = invoiceIds.Select((id, i) => (Id: id, tenants[i % tenants.Length].Owner)).Where(d => d.Id is not null).ToArray();
         var send = result.Step("send (POST /api/invoices/{id}/send)");
-        send.Elapsed = await OpenLoop.RunAsync(rate, drafts.Length, (i, due) =>
-            OraServApi.TimedAsync(drafts[i].Owner, send, due, OraServApi.Post($"/api/invoices/{drafts[i].Id}/send", new { terms = "net_15" })));
+        await OpenLoop.RunAsync(rate, drafts.Length, (i, due) =>
+            OraServApi.TimedAsync(drafts[i].Owner, send, due, OraServApi.Post($"/api/invoices/{drafts[i].Id}/send", new { terms = "net_15" })), send);
         return result;
     }
 }

@@ -26,7 +26,7 @@ public static class MoneyPathScenario
         var toPaid = result.Step("confirmed -> emulator webhook -> PAID on the dashboard");
         var whole = result.Step("whole path");
 
-        whole.Elapsed = await OpenLoop.RunAsync(rate, count, async (i, due) =>
+        await OpenLoop.RunAsync(rate, count, async (i, due) =>
         {
             var owner = tenant.Owner;
             var job = await OraServApi.TimedAsync(owner, createJob, due, OraServApi.Post("/api/jobs", OraServApi.JobRequest(tenant.ClientIds[i % tenant.ClientIds.Length], i)));
@@ -81,7 +81,7 @@ public static class MoneyPathScenario
             var at = await paid;
             toPaid.Success(Stopwatch.GetElapsedTime(confirmed, at).TotalMilliseconds);
             whole.Success(Stopwatch.GetElapsedTime(due, at).TotalMilliseconds);
-        });
+        }, [.. result.Steps]);
         return result;
     }
 

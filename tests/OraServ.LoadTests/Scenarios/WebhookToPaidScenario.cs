@@ -26,7 +26,7 @@ public static class WebhookToPaidScenario
         result.MeasuringStarts();
         var accepted = result.Step("webhook accepted (2xx)");
         var toPaid = result.Step("webhook sent -> PAID on the dashboard hub");
-        toPaid.Elapsed = accepted.Elapsed = await OpenLoop.RunAsync(rate, count, async (i, due) =>
+        await OpenLoop.RunAsync(rate, count, async (i, due) =>
         {
             var paid = dashboard.PaidAsync(invoices[i].InvoiceId);
             if (await OraServApi.TimedAsync(api.Anonymous, accepted, due, webhooks.Request(bodies[i])) is null)
@@ -42,7 +42,7 @@ public static class WebhookToPaidScenario
             {
                 toPaid.Failure(await ReadsPaidAsync(tenant, invoices[i].InvoiceId) ? "paid, no push in time" : "not paid in time");
             }
-        });
+        }, accepted, toPaid);
 
         var paidNow = 0;
         await OpenLoop.ForEachAsync(count, 8, async i => { if (await ReadsPaidAsync(tenant, invoices[i].InvoiceId)) { Interlocked.Increment(ref paidNow); } });
