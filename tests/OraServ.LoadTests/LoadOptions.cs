@@ -1,0 +1,98 @@
+using System.Globalization;
+
+namespace OraServ.LoadTests;
+
+/// <summary>The command line: a scenario and its arrival rate and length.</summary>
+public sealed record LoadOptions
+{
+    public const string Usage = """
+        OraServ load driver: runs against the local run (bash deploy/local/run.sh) through the gateway.
+
+        usage: dotnet run -c Release --project tests/OraServ.LoadTests -- <scenario> [options]
+
+        scenarios:
+          invoice          "Invoice Job" (POST /api/invoices) then "send" (POST /api/invoices/{id}/send), each at --rate
+                           for --duration seconds; the completed jobs are made in a setup phase first
+          webhook-ingest   signed Stripe webhooks (payment_intent.succeeded for unknown intents) POSTed to /webhooks/stripe
+          webhook-to-paid  --count open invoices with pay intents, then one signed payment_intent.succeeded each at --rate;
+                           measures webhook sent -> the invoice reads PAID on the SignalR dashboard hub
+          money-path       --count full paths (job, complete, Invoice Job, send, pay page, intent, confirm with
+                           pm_card_visa at the emulator, the emulator's webhook -> PAID), started at --rate per second
+          all              the four in that order with their default rates, one tenant
+
+        options:
+          --rate <per second>      arrival rate (open loop: requests start on schedule whether or not earlier ones finished)
+          --duration <seconds>     how long the rate runs (invoice, webhook-ingest)
+          --count <n>              how many (webhook-to-paid, money-path; overrides --duration elsewhere)
+          --tenants <n>            businesses the invoice scenario spreads its requests over (default 1: every send takes
+                           the same tenant's gapless invoice number, one after the other)
+          --gateway <url>          default http://127.0.0.1:8080
+          --emulator <url>         default http://127.0.0.1:12111
+          --webhook-secret <s>     default "whsec_" + the content of .data/stripe-webhook-secret (found upwards from here)
+          --timeout <seconds>      how long to wait for PAID before counting a path as lost (default 60)
+        """;
+
+    public required string Scenario { get; init; }
+    public double? Rate { get; init; }
+    public double? DurationSeconds { get; init; }
+    public int? Count { get; init; }
+    public int Tenants { get; init; } = 1;
+    public Uri Gateway { get; init; } = new("http://127.0.0.1:8080");
+    public Uri Emulator { get; init; } = new("http://127.0.0.1:12111");
+    public string? WebhookSecret { get; init; }
+    public TimeSpan PaidTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many arrivals: --count, or --rate x --duration, or the scenario's default.</summary>
+    public int Arrivals(double defaultRate, double defaultSeconds) =>
+        Count ?? (int)Math.Ceiling((Rate ?? defaultRate) * (DurationSeconds ?? defaultSeconds));
+
+    public static LoadOptions? Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            return null;
+        }
+        var options = new LoadOptions { Scenario = args[0] };
+        for (var i = 1; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
+            options = args[i] switch
+            {
+                "--rate" => options with { Rate = Number(value) },
+                "--duration" => options with { DurationSeconds = Number(value) },
+                "--count" => options with { Count = (int)Number(value) },
+                "--tenants" => options with { Tenants = (int)Number(value) },
+                "--gateway" => options with { Gateway = new Uri(value) },
+                "--emulator" => options with { Emulator = new Uri(value) },
+                "--webhook-secret" => options with { WebhookSecret = value },
+                "--timeout" => options with { PaidTimeout = TimeSpan.FromSeconds(Number(value)) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}."),
+            };
+            i++;
+        }
+        return options;
+    }
+
+    /// <summary>The checkout the local run was started from: the folder above here that holds .data.</summary>
+    public string CheckoutRoot()
+    {
+        for (var folder = new DirectoryInfo(Environment.CurrentDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (Directory.Exists(Path.Combine(folder.FullName, ".data")))
+            {
+                return folder.FullName;
+            }
+        }
+        throw new InvalidOperationException("No .data folder above the current one: run from the checkout whose local run is up.");
+    }
+
+    public string ResolveWebhookSecret() =>
+        WebhookSecret is { Length: > 0 } secret
+            ? secret
+            : "whsec_" + File.ReadAllText(Path.Combine(CheckoutRoot(), ".data", "stripe-webhook-secret")).Trim();
+
+    private static double Number(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number > 0
+            ? number
+            : throw new ArgumentException($"'{text}' is not a positive number.");
+}

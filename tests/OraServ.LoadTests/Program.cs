@@ -1,0 +1,75 @@
+using System.Globalization;
+using OraServ.LoadTests;
+using OraServ.LoadTests.Scenarios;
+
+LoadOptions? options;
+try
+{
+    options = LoadOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+string[] scenarios = options?.Scenario switch
+{
+    "all" => ["invoice", "webhook-to-paid", "money-path", "webhook-ingest"],
+    "invoice" or "webhook-ingest" or "webhook-to-paid" or "money-path" => [options.Scenario],
+    _ => [],
+};
+if (options is null || scenarios.Length == 0)
+{
+    Console.Error.WriteLine(LoadOptions.Usage);
+    return 2;
+}
+
+using var api = new OraServApi(options);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"OraServ load driver, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, gateway {options.Gateway}: {string.Join(' ', args)}"));
+var tenants = new Tenant[options.Tenants];
+for (var n = 0; n < tenants.Length; n++)
+{
+    tenants[n] = await api.SignUpAsync(n);
+}
+var tenant = tenants[0];
+Console.WriteLine($"Signed up {tenants.Length} tenant(s), each with its Stripe account active.");
+await using var dashboard = await DashboardWatch.ConnectAsync(options.Gateway, tenant.AccessToken);
+
+foreach (var scenario in scenarios)
+{
+    // Under "all" each scenario runs with its own defaults.
+    var run = scenarios.Length == 1 ? api : new OraServApi(new LoadOptions { Scenario = scenario, Gateway = options.Gateway, Emulator = options.Emulator, WebhookSecret = options.WebhookSecret });
+    var loadBefore = LoadAverage();
+    var result = scenario switch
+    {
+        "invoice" => await InvoiceScenario.RunAsync(run, tenants),
+        "webhook-ingest" => await WebhookIngestScenario.RunAsync(run, tenant, dashboard),
+        "webhook-to-paid" => await WebhookToPaidScenario.RunAsync(run, tenant, dashboard),
+        _ => await MoneyPathScenario.RunAsync(run, tenant, dashboard),
+    };
+    var after = result.MeasuringEnds();
+    Console.WriteLine();
+    Console.WriteLine($"## {result.Title}");
+    Console.WriteLine();
+    result.Notes.Add($"machine load average (1 min) at the start and end of the scenario: {loadBefore} / {LoadAverage()} (other work on the machine shows here)");
+    foreach (var note in result.Notes)
+    {
+        Console.WriteLine($"- {note}");
+    }
+    Console.WriteLine();
+    Console.WriteLine(StepStats.Table(result.Steps));
+    foreach (var example in result.Steps.SelectMany(s => s.FailureExamples))
+    {
+        Console.WriteLine($"- {example}");
+    }
+    Console.WriteLine();
+    Console.WriteLine(ServiceProcesses.Table(result.Before!, after));
+    if (!ReferenceEquals(run, api))
+    {
+        run.Dispose();
+    }
+}
+return 0;
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";

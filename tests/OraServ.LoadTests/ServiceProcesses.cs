@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+
+namespace OraServ.LoadTests;
+
+/// <summary>Memory and CPU time of the local run's processes, read from /proc (Linux only).</summary>
+public static class ServiceProcesses
+{
+    /// <summary>What each process group is called in the report, and how it is recognised among the local run's processes.</summary>
+    private static readonly (string Name, Func<Proc, string, bool> Matches)[] Groups =
+    [
+        ("gateway", (p, root) => IsDotnetApp(p, root, "OraServ.Gateway")),
+        ("jobs", (p, root) => IsDotnetApp(p, root, "OraServ.Jobs")),
+        ("invoicing", (p, root) => IsDotnetApp(p, root, "OraServ.Invoicing")),
+        ("payments", (p, root) => IsDotnetApp(p, root, "OraServ.Payments")),
+        ("notifications", (p, root) => IsDotnetApp(p, root, "OraServ.Notifications")),
+        ("automation", (p, root) => IsDotnetApp(p, root, "OraServ.Automation")),
+        ("stripe emulator", (p, root) => IsDotnetApp(p, root, "OraServ.StripeEmulator")),
+        ("app host", (p, root) => IsDotnetApp(p, root, "OraServ.AppHost")),
+        ("rabbitmq (beam.smp)", (p, root) => p.Argv[0].EndsWith("beam.smp", StringComparison.Ordinal) && p.Argv.Any(a => a.StartsWith(root, StringComparison.Ordinal))),
+        ("load driver (this process)", (p, root) => p.Pid == Environment.ProcessId),
+    ];
+
+    public sealed record Sample(string Name, int Processes, long RssKib, long PssKib, double CpuSeconds);
+
+    /// <summary>One process: its id, its parent's, its command line.</summary>
+    public sealed record Proc(int Pid, int ParentPid, string[] Argv, string Dir);
+
+    /// <summary>The processes of the local run started from the checkout at <paramref name="root"/> (the folder holding .data).</summary>
+    public static IReadOnlyList<Sample> Take(string root)
+    {
+        var processes = new List<Proc>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Read(pid, dir) is { Argv.Length: > 0 } proc
+                && !proc.Argv.Any(a => a.Contains("Migrate:Only", StringComparison.Ordinal)))
+            {
+                processes.Add(proc);
+            }
+        }
+
+        var samples = Groups.Select(g => Measure(g.Name, processes.Where(p => g.Matches(p, root)))).ToList();
+        // PostgreSQL: the server whose data folder is the checkout's, and every backend it forked.
+        var servers = processes.Where(p => p.Argv[0].EndsWith("/postgres", StringComparison.Ordinal) && p.Argv.Any(a => a.StartsWith(root, StringComparison.Ordinal)))
+            .Select(p => p.Pid).ToHashSet();
+        samples.Add(Measure("postgresql (server + backends)", processes.Where(p => servers.Contains(p.Pid) || servers.Contains(p.ParentPid))));
+        samples.Add(Measure("smtp4dev", processes.Where(p => Path.GetFileName(p.Argv[0]) == "Rnwood.Smtp4dev")));
+        samples.Add(Measure("aspire dashboard + dcp", processes.Where(p => Path.GetFileName(p.Argv[0]) is "Aspire.Dashboard" or "dcp" or "dcpctrl"
+            || p.Argv.Any(a => a.EndsWith("Aspire.Dashboard.dll", StringComparison.Ordinal)))));
+        return samples;
+    }
+
+    private static Sample Measure(string name, IEnumerable<Proc> processes)
+    {
+        var sample = new Sample(name, 0, 0, 0, 0);
+        foreach (var p in processes)
+        {
+            try
+            {
+                var (rss, pss) = Memory(p.Dir);
+                sample = sample with { Processes = sample.Processes + 1, RssKib = sample.RssKib + rss, PssKib = sample.PssKib + pss, CpuSeconds = sample.CpuSeconds + CpuSeconds(p.Dir) };
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while being read.
+            }
+        }
+        return sample;
+    }
+
+    private static Proc? Read(int pid, string dir)
+    {
+        try
+        {
+            var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            return new Proc(pid, int.Parse(StatFields(dir)[1], CultureInfo.InvariantCulture), argv, dir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public static string Table(IReadOnlyList<Sample> before, IReadOnlyList<Sample> after)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| process | RSS before MiB | RSS after MiB | CPU s while measuring |");
+        text.AppendLine("|---|---:|---:|---:|");
+        foreach (var b in before)
+        {
+            var a = after.Single(x => x.Name == b.Name);
+            if (b.Processes == 0 && a.Processes == 0)
+            {
+                continue;
+            }
+            // Several PostgreSQL backends share memory: their PSS adds up, their RSS would count shared buffers many times.
+            var shared = a.Processes > 1;
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {b.Name}{(shared ? $" ({a.Processes} processes, PSS)" : "")} | {Mib(shared ? b.PssKib : b.RssKib)} | {Mib(shared ? a.PssKib : a.RssKib)} | {a.CpuSeconds - b.CpuSeconds:F1} |");
+        }
+        return text.ToString();
+    }
+
+    private static string Mib(long kib) => (kib / 1024.0).ToString("F0", CultureInfo.InvariantCulture);
+
+    /// <summary>The app's own executable or `dotnet App.dll`, built in this checkout (the end-to-end tests of another checkout run the same names).</summary>
+    private static bool IsDotnetApp(Proc p, string root, string name) =>
+        (Path.GetFileName(p.Argv[0]) == name && p.Argv[0].StartsWith(root, StringComparison.Ordinal))
+        || (Path.GetFileName(p.Argv[0]) == "dotnet" && p.Argv.Length > 1 && Path.GetFileName(p.Argv[1]) == name + ".dll" && p.Argv[1].StartsWith(root, StringComparison.Ordinal));
+
+    private static (long Rss, long Pss) Memory(string dir)
+    {
+        long rss = 0, pss = 0;
+        foreach (var line in File.ReadLines(Path.Combine(dir, "smaps_rollup")))
+        {
+            if (line.StartsWith("Rss:", StringComparison.Ordinal))
+            {
+                rss = Kib(line);
+            }
+            else if (line.StartsWith("Pss:", StringComparison.Ordinal))
+            {
+                pss = Kib(line);
+            }
+        }
+        return (rss, pss);
+    }
+
+    private static long Kib(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// utime + stime + cutime + cstime (fields 14-17 of /proc/[pid]/stat), in USER_HZ = 100 ticks: the children's part
+    /// keeps the time of PostgreSQL backends that ended during the run with their server.
+    /// </summary>
+    private static double CpuSeconds(string dir)
+    {
+        var fields = StatFields(dir);
+        return fields[11..15].Sum(f => long.Parse(f, CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>The fields of /proc/[pid]/stat after "pid (comm) ": [0] state, [1] ppid, ...</summary>
+    private static string[] StatFields(string dir)
+    {
+        var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    }
+}
