@@ -418,13 +418,10 @@ internal sealed class CaseGenerator(JsonNode document, IReadOnlyDictionary<strin
                 var body = WithValue(baseline, fieldPath, mutation.Json);
                 yield return new BadCase(method, validPath, body, mutation.Label, fieldPath[^1].TrimEnd(']').Split('[')[0], mutation.MustRefuse, isAnonymous);
             }
-            if (f == 0 || fieldPath.Length == 1)
+            var without = (JsonObject)baseline.DeepClone();
+            if (fieldPath.Length == 1 && without.Remove(fieldPath[0]))
             {
-                var without = (JsonObject)baseline.DeepClone();
-                if (fieldPath.Length == 1 && without.Remove(fieldPath[0]))
-                {
-                    yield return new BadCase(method, validPath, without.ToJsonString(), "missing", fieldPath[0], false, isAnonymous);
-                }
+                yield return new BadCase(method, validPath, without.ToJsonString(), "missing", fieldPath[0], false, isAnonymous);
             }
         }
     }
