@@ -161,6 +161,10 @@ public static class AutomationApi
     public static async Task<Results<Ok<ClientPreferenceResponse>, ValidationProblem>> SetDoNotRemind(
         Guid clientId, DoNotRemindRequest request, AutomationDbContext db, TenantDirectory tenants, HttpContext http, TimeProvider time, CancellationToken ct)
     {
+        if (clientId == Guid.Empty)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["clientId"] = ["Not a client's id."] });
+        }
         if (request.DoNotRemind is not { } doNotRemind)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["doNotRemind"] = ["Required: true or false."] });

@@ -81,8 +81,14 @@ public static class JobsApi
         return TypedResults.Created($"/api/clients/{client.Id}", ClientResponse.From(client));
     }
 
-    public static async Task<Ok<List<ClientResponse>>> ListClients(string? search, JobsDbContext db, CancellationToken ct)
+    public static async Task<Results<Ok<List<ClientResponse>>, ValidationProblem>> ListClients(string? search, JobsDbContext db, CancellationToken ct)
     {
+        var errors = new ValidationErrors();
+        errors.Text("search", search, 200, required: false);
+        if (errors.Any)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
         var query = db.Clients.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))
         {

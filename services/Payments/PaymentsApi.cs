@@ -202,9 +202,9 @@ public static class PaymentsApi
             new RefundView(created.Id, invoiceId, amount, payment.Currency, created.Status));
     }
 
-    public static async Task<Results<Ok, BadRequest<string>>> ReceiveWebhook(HttpRequest request, StripeWebhookIngest ingest, CancellationToken ct) =>
+    public static async Task<Results<Ok, ProblemHttpResult>> ReceiveWebhook(HttpRequest request, StripeWebhookIngest ingest, CancellationToken ct) =>
         await ingest.ReceiveAsync(request, ct) == StripeWebhookIngest.Outcome.Rejected
-            ? TypedResults.BadRequest("Invalid Stripe-Signature.")
+            ? TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid Stripe-Signature.")
             : TypedResults.Ok();
 
     private static string Origin(HttpRequest request) => $"{request.Scheme}://{request.Host}";

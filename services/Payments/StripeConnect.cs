@@ -79,7 +79,8 @@ public sealed class StripeConnect(
     /// <summary>The account whose onboarding state is in a redirect; the tenant scope is taken from it.</summary>
     public async Task<ConnectedAccount?> FindByStateAsync(string? state, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(state))
+        // Ours are 32 lowercase hex digits; anything else (a NUL PostgreSQL would refuse, a megabyte) is nobody's.
+        if (state is not { Length: 32 } || !state.All(char.IsAsciiHexDigitLower))
         {
             return null;
         }
