@@ -7,19 +7,24 @@ namespace OraServ.Payments;
 
 /// <summary>
 /// Works through the stored Stripe events, one per transaction: the event's effects, the integration events they
-/// publish (outbox) and its processed mark commit together. Rows are claimed FOR UPDATE SKIP LOCKED, so instances share
-/// the log; a failing event is retried with back-off and does not hold up the others.
+/// publish (outbox) and its processed mark commit together. Rows are claimed FOR UPDATE SKIP LOCKED, so workers and
+/// instances share the log; a failing event is retried with back-off and does not hold up the others.
 /// </summary>
 public sealed class StripeEventProcessor(
     IServiceScopeFactory scopes,
     StripeEventSignal signal,
+    IOptions<StripeSettings> settings,
     TimeProvider time,
     ILogger<StripeEventProcessor> logger) : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Math.Max(1, settings.Value.EventWorkers)).Select(_ => WorkAsync(stoppingToken)));
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
     {
+        await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
             try

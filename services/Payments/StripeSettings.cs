@@ -25,6 +25,10 @@ public sealed class StripeSettings
     /// <summary>Signature tolerance: Stripe's default of five minutes.</summary>
     public long WebhookToleranceSeconds { get; set; } = 300;
 
+    /// <summary>How many stored events one instance processes at a time (Stripe:EventWorkers). Rows are claimed with SKIP
+    /// LOCKED and every handler is idempotent and order-independent, so workers, like instances, share the log safely.</summary>
+    public int EventWorkers { get; set; } = 4;
+
     public void Validate()
     {
         if (!SecretKey.StartsWith("sk_", StringComparison.Ordinal) && !SecretKey.StartsWith("rk_", StringComparison.Ordinal))
