@@ -30,7 +30,19 @@ public sealed class TemporaryVoidConsumer : IConsumer<InvoiceVoided>
     }
 }
 
+/// <summary>
+/// Runs alone: while these buses declare quorum queues, the broker-restart test's consumer in the same process did not
+/// get its queue back within minutes (seen in every full run; each passes on its own and in sequence). A service runs one
+/// bus with one setting, so production does not meet this; the cause in MassTransit is not known yet.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class QuorumQueueCollection
+{
+    public const string Name = "quorum queues";
+}
+
 /// <summary>Messaging:QuorumQueues, set in the Kubernetes manifests where RabbitMQ runs as a cluster (deploy/k8s).</summary>
+[Collection(QuorumQueueCollection.Name)]
 public sealed class QuorumQueueTests
 {
     [Fact]
