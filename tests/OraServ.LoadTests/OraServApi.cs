@@ -15,18 +15,42 @@ public sealed class OraServApi(LoadOptions options) : IDisposable
     /// <summary>Any sk_test_ key opens the emulator; a customer's browser would confirm with stripe.js instead.</summary>
     private const string EmulatorKey = "sk_test_oraserv_load";
 
-    public HttpClient Anonymous { get; } = NewClient(options.Gateway);
+    /// <summary>The customers' side (pay pages): each pay token's requests come from an address of its own, as each
+    /// customer pays from their own phone, so the gateway's per-address limit on /api/pay applies per customer.</summary>
+    public HttpClient Anonymous { get; } = new(new CustomerAddressHandler { InnerHandler = NewHandler() })
+    {
+        BaseAddress = options.Gateway,
+        Timeout = TimeSpan.FromSeconds(30),
+    };
 
     public HttpClient Emulator { get; } = NewEmulatorClient(options.Emulator);
 
     public LoadOptions Options => options;
 
-    public static HttpClient NewClient(Uri baseAddress) => new(new SocketsHttpHandler
+    private static SocketsHttpHandler NewHandler() => new()
     {
         MaxConnectionsPerServer = int.MaxValue,
         PooledConnectionLifetime = TimeSpan.FromMinutes(10),
         AllowAutoRedirect = false,
-    })
+    };
+
+    /// <summary>X-Forwarded-For (believed from loopback) from the pay token: 198.18.0.0/15, the benchmarking range.</summary>
+    private sealed class CustomerAddressHandler : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var path = request.RequestUri?.AbsolutePath ?? "";
+            if (path.StartsWith("/api/pay/", StringComparison.Ordinal))
+            {
+                var token = path["/api/pay/".Length..].Split('/')[0];
+                var hash = (uint)StringComparer.Ordinal.GetHashCode(token);
+                request.Headers.Add("X-Forwarded-For", $"198.{18 + (hash >> 16) % 2}.{(hash >> 8) % 256}.{hash % 254 + 1}");
+            }
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    public static HttpClient NewClient(Uri baseAddress) => new(NewHandler())
     {
         BaseAddress = baseAddress,
         Timeout = TimeSpan.FromSeconds(30),
