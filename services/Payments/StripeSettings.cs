@@ -26,8 +26,10 @@ public sealed class StripeSettings
     public long WebhookToleranceSeconds { get; set; } = 300;
 
     /// <summary>How many stored events one instance processes at a time (Stripe:EventWorkers). Rows are claimed with SKIP
-    /// LOCKED and every handler is idempotent and order-independent, so workers, like instances, share the log safely.</summary>
-    public int EventWorkers { get; set; } = 4;
+    /// LOCKED, so workers, like instances, never process one event twice; but with more than one, a payment's events can
+    /// be worked in another order than they arrived (a decline worked after its success is not published), so the
+    /// default keeps arrival order.</summary>
+    public int EventWorkers { get; set; } = 1;
 
     public void Validate()
     {
