@@ -28,6 +28,7 @@ IResourceBuilder<ProjectResource> Service<TProject>(string name, string database
         .WithEnvironment("Auth__SigningKey", signingKey)
         .WithEnvironment(ResourceNames.MigrateOnStartVariable, "true")
         .WithHttpHealthCheck("/health");
+    Telemetry(service);
     foreach (var server in infrastructure.Servers)
     {
         service.WaitFor(server);
@@ -126,6 +127,7 @@ var gateway = builder.AddProject<Projects.OraServ_Gateway>(ResourceNames.Gateway
     .WithEnvironment("Auth__SigningKey", signingKey)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
+Telemetry(gateway);
 foreach (var server in infrastructure.Servers)
 {
     gateway.WaitFor(server);
@@ -150,6 +152,16 @@ notifications.WithEnvironment("Twilio__WebhookUrl", builder.Configuration["Twili
     : ReferenceExpression.Create($"{publicUrl}/webhooks/twilio/sms"));
 
 builder.Build().Run();
+
+// OraServ:TraceSampleRatio (0 to 1) keeps that share of the traces in the dashboard instead of all of them, e.g. for the
+// load driver's runs, where exporting every request's spans costs more CPU than some services do.
+void Telemetry(IResourceBuilder<ProjectResource> project)
+{
+    if (builder.Configuration["OraServ:TraceSampleRatio"] is { Length: > 0 } ratio)
+    {
+        project.WithEnvironment("Telemetry__TraceSampleRatio", ratio);
+    }
+}
 
 // A secret made once per checkout and kept in the git-ignored data folder, so tokens survive a restart of the local run.
 static string LocalSecret(IDistributedApplicationBuilder builder, string name)

@@ -47,6 +47,7 @@ public static class ServiceDefaultsExtensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(TelemetrySources))
             .WithTracing(tracing => tracing
+                .SetSampler(TraceSampler(builder.Configuration["Telemetry:TraceSampleRatio"]))
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetrySources)
                 .AddAspNetCoreInstrumentation(options =>
@@ -59,6 +60,23 @@ public static class ServiceDefaultsExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// Every trace by default; Telemetry:TraceSampleRatio (0 to 1) keeps that share of the traces that start here and
+    /// follows the caller's decision otherwise, so a sampled request is traced through every service it reaches.
+    /// </summary>
+    private static Sampler TraceSampler(string? configured)
+    {
+        if (string.IsNullOrEmpty(configured))
+        {
+            return new ParentBasedSampler(new AlwaysOnSampler());
+        }
+        if (!double.TryParse(configured, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ratio) || ratio is < 0 or > 1)
+        {
+            throw new InvalidOperationException($"Telemetry:TraceSampleRatio is '{configured}'; it must be a number from 0 to 1.");
+        }
+        return new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio));
     }
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder

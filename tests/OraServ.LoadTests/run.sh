@@ -28,7 +28,9 @@ dotnet build tests/OraServ.LoadTests -c Release -nologo -v q
 
 if ! answers "$base/health"; then
   echo "Starting the local run (deploy/local/run.sh); its log is /tmp/oraserv-load-run.log ..."
-  setsid bash deploy/local/run.sh >/tmp/oraserv-load-run.log 2>&1 &
+  # Release builds, as in production, and 1 % of the traces in the dashboard (ORASERV_TRACE_SAMPLE_RATIO=1 for all).
+  ORASERV_CONFIGURATION="${ORASERV_CONFIGURATION:-Release}" setsid bash deploy/local/run.sh \
+    "--OraServ:TraceSampleRatio=${ORASERV_TRACE_SAMPLE_RATIO:-0.01}" >/tmp/oraserv-load-run.log 2>&1 &
   started="$!"
   for _ in $(seq 1 180); do
     answers "$base/health" && break
