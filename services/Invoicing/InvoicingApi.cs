@@ -190,13 +190,14 @@ public static class InvoicingApi
             errors.Add("method", $"Must be one of {string.Join(", ", ManualMethods)}.");
         }
         errors.Line("reference", request.Reference, 200, required: false);
-        if (invoice.Status != InvoiceStatus.Open)
-        {
-            throw new ConflictException($"A {SnakeCase.Name(invoice.Status)} invoice does not take payments.");
-        }
+        // A wrong field is named whatever state the invoice is in, so the caller learns what to fix first.
         if (errors.Any)
         {
             return TypedResults.ValidationProblem(errors.ToDictionary());
+        }
+        if (invoice.Status != InvoiceStatus.Open)
+        {
+            throw new ConflictException($"A {SnakeCase.Name(invoice.Status)} invoice does not take payments.");
         }
         await workflow.ApplyPaymentAsync(id, $"manual_{Guid.CreateVersion7():N}", amount, request.Method!, request.Reference, time.GetUtcNow(), ct);
         await workflow.SaveOrConflictAsync(ct);

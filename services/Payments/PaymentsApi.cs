@@ -163,9 +163,9 @@ public static class PaymentsApi
         var pending = await db.Refunds.Where(r => r.StripePaymentIntentId == payment.StripePaymentIntentId && r.SettledAt == null).SumAsync(r => r.Amount, ct);
         var refundable = payment.Amount - payment.AmountRefunded - pending;
         var amount = request.Amount ?? refundable;
-        if (amount <= 0 || amount > refundable)
+        if (amount <= 0 || amount > refundable || Money.Round(amount, payment.Currency) != amount)
         {
-            throw new FieldException("amount", $"The amount must be more than 0 and at most {refundable} {payment.Currency}.");
+            throw new FieldException("amount", $"The amount must be more than 0 and at most {refundable} {payment.Currency}, in the currency's minor units.");
         }
         if (request.Reason is not (null or "duplicate" or "fraudulent" or "requested_by_customer"))
         {

@@ -68,6 +68,8 @@ public static class ApiDefaultsExtensions
     public static JsonSerializerOptions ConfigureJson(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        // The web defaults read "50" as the number 50; an amount sent as text is a wrong type, refused naming the field.
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         return options;
     }

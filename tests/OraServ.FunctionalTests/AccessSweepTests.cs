@@ -6,10 +6,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using OraServ.Automation;
 using OraServ.Contracts;
-using OraServ.Notifications;
-using OraServ.Payments;
 using OraServ.ServiceDefaults;
 using OraServ.Testing;
 
@@ -24,47 +21,17 @@ namespace OraServ.FunctionalTests;
 public sealed partial class AccessSweepTests(MoneyPathFixture fixture) : IAsyncLifetime
 {
     private static readonly string[] StaffPolicies = [Roles.DispatcherPolicy, Roles.OwnerPolicy, ServiceTokens.DocumentsPolicy];
-    private ServiceFactory<PaymentsDbContext> _payments = null!;
-    private ServiceFactory<NotificationsDbContext> _notifications = null!;
-    private ServiceFactory<AutomationDbContext> _automation = null!;
+    private readonly SweptServices _services = new(fixture);
 
-    public async Task InitializeAsync()
-    {
-        _payments = new ServiceFactory<PaymentsDbContext>(fixture.Servers, ResourceNames.PaymentsDb, settings: new Dictionary<string, string>
-        {
-            ["Stripe:SecretKey"] = "sk_test_sweep",
-            ["Stripe:PublishableKey"] = "pk_test_sweep",
-            ["Stripe:WebhookSecrets:0"] = "whsec_sweep",
-            ["Stripe:ApiBase"] = "http://127.0.0.1:9",
-        });
-        _notifications = new ServiceFactory<NotificationsDbContext>(fixture.Servers, ResourceNames.NotificationsDb);
-        _automation = new ServiceFactory<AutomationDbContext>(fixture.Servers, ResourceNames.AutomationDb);
-        await _payments.MigrateAsync();
-        await _notifications.MigrateAsync();
-        await _automation.MigrateAsync();
-    }
+    public Task InitializeAsync() => _services.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _payments.DisposeAsync();
-        await _notifications.DisposeAsync();
-        await _automation.DisposeAsync();
-    }
-
-    private IEnumerable<(string Service, IServiceProvider Services, Func<HttpClient> Client)> Services()
-    {
-        yield return ("jobs", fixture.Jobs.Services, fixture.Jobs.CreateClient);
-        yield return ("invoicing", fixture.Invoicing.Services, fixture.Invoicing.CreateClient);
-        yield return ("payments", _payments.Services, _payments.CreateClient);
-        yield return ("notifications", _notifications.Services, _notifications.CreateClient);
-        yield return ("automation", _automation.Services, _automation.CreateClient);
-    }
+    public Task DisposeAsync() => _services.DisposeAsync();
 
     [Fact]
     public async Task Every_authenticated_route_refuses_a_request_without_a_token_with_401_problem_details()
     {
         var swept = 0;
-        foreach (var (service, services, client) in Services())
+        foreach (var (service, _, services, client) in _services.All())
         {
             using var http = client();
             foreach (var route in AuthenticatedRoutes(services))
@@ -83,7 +50,7 @@ public sealed partial class AccessSweepTests(MoneyPathFixture fixture) : IAsyncL
     {
         var tenant = Guid.CreateVersion7();
         var swept = 0;
-        foreach (var (service, services, client) in Services())
+        foreach (var (service, _, services, client) in _services.All())
         {
             using var http = client();
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(tenant, Roles.Technician));
@@ -111,7 +78,7 @@ public sealed partial class AccessSweepTests(MoneyPathFixture fixture) : IAsyncL
         var before = await SnapshotAsync(tenantA, jobId, draft.Id, clientId);
 
         var tenantB = Guid.CreateVersion7();
-        foreach (var (service, services, client) in Services())
+        foreach (var (service, _, services, client) in _services.All())
         {
             using var http = client();
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(tenantB, Roles.Owner));

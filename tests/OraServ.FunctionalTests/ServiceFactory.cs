@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OraServ.Contracts;
 using OraServ.Messaging;
+using OraServ.ServiceDefaults;
 using OraServ.Testing;
 
 namespace OraServ.FunctionalTests;
@@ -36,5 +37,13 @@ public sealed class ServiceFactory<TContext>(TestServers servers, string databas
         var client = CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.For(tenant, role, currency, timeZone));
         return client;
+    }
+
+    /// <summary>Work on the service's database as the tenant, as a consumer does.</summary>
+    public async Task<T> InTenantAsync<T>(Guid tenant, Func<TContext, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenant);
+        return await work(scope.ServiceProvider.GetRequiredService<TContext>());
     }
 }

@@ -70,6 +70,10 @@ public static class AccountsApi
         {
             errors["businessName"] = ["A business name of 1 to 200 characters is required."];
         }
+        else if (businessName.Any(char.IsControl))
+        {
+            errors["businessName"] = ["The business name must not contain control characters."];
+        }
         var email = AccountRules.Email(request.Email, errors);
         var currency = request.Currency is null ? Currencies.Default : Currencies.Normalize(request.Currency);
         if (currency is null)
@@ -108,6 +112,11 @@ public static class AccountsApi
         if (string.IsNullOrWhiteSpace(request.Email))
         {
             errors["email"] = ["An email is required."];
+        }
+        else if (request.Email.Length > 256 || request.Email.Any(char.IsControl))
+        {
+            // No account has such an email, and PostgreSQL text cannot even hold a NUL to look it up.
+            errors["email"] = ["Not a valid email address."];
         }
         if (string.IsNullOrEmpty(request.Password))
         {
