@@ -229,6 +229,11 @@ export interface Invoice {
   notes: string | null;
   createdAt: string;
   payments: AppliedPayment[];
+  /** A chargeback was opened on a payment of the invoice (it stays true once the dispute is decided). */
+  disputed: boolean;
+  disputedAt: string | null;
+  /** Stripe's dispute status: needs_response, under_review, won, lost, ... */
+  disputeStatus: string | null;
 }
 
 export interface InvoiceSettings {

@@ -145,6 +145,16 @@ export function StatusChip({ status, className = '' }: { status: string; classNa
   );
 }
 
+/** A chargeback on the invoice, in words (not only colour): "Disputed", and the decision once Stripe has made it. */
+export function DisputedBadge({ disputeStatus, className = '' }: { disputeStatus?: string | null; className?: string }) {
+  const decided = disputeStatus === 'won' || disputeStatus === 'lost' ? disputeStatus : null;
+  return (
+    <span className={`chip chip-disputed ${className}`} data-testid="disputed-badge">
+      Disputed{decided && <> · {decided}</>}
+    </span>
+  );
+}
+
 export function Alert({ tone = 'error', title, children, action }: { tone?: 'error' | 'success' | 'info' | 'warning'; title?: string; children?: ReactNode; action?: ReactNode }) {
   return (
     <div className={`alert alert-${tone}`} role={tone === 'error' ? 'alert' : 'status'}>

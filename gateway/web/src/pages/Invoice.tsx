@@ -4,7 +4,7 @@ import { addDays, clientName, dateTime, day, longDay, money, termsDays, termsLab
 import { useInvoiceUpdates } from '../live';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
-import { Alert, Button, Card, Dialog, Empty, ErrorAlert, Loading, PageHeader, SelectField, StatusChip, TextField, useAction, useLoad } from '../components/ui';
+import { Alert, Button, Card, Dialog, DisputedBadge, Empty, ErrorAlert, Loading, PageHeader, SelectField, StatusChip, TextField, useAction, useLoad } from '../components/ui';
 import { LinesTable } from './Jobs';
 
 const manualMethods = [
@@ -91,6 +91,12 @@ export function InvoicePage({ id }: { id: string }) {
         title={
           <>
             <span data-testid="invoice-number">{i.number ?? 'Draft invoice'}</span> <StatusChip status={i.status} className="chip-lg" />
+            {i.disputed && (
+              <>
+                {' '}
+                <DisputedBadge disputeStatus={i.disputeStatus} className="chip-lg" />
+              </>
+            )}
           </>
         }
         subtitle={
@@ -109,6 +115,12 @@ export function InvoicePage({ id }: { id: string }) {
       {notice && (
         <Alert tone="success" action={<Button variant="ghost" size="sm" onClick={() => setNotice(null)}>Dismiss</Button>}>
           {notice}
+        </Alert>
+      )}
+      {i.disputed && (
+        <Alert tone="warning" title={disputeTitle(i.disputeStatus)}>
+          The customer disputed a card payment of this invoice{i.disputedAt && <> on {dateTime(i.disputedAt)}</>}. Respond with evidence in
+          your Stripe dashboard; the invoice keeps its payments until Stripe decides.
         </Alert>
       )}
       <div className="invoice-layout">
@@ -575,4 +587,10 @@ function DeliveryLog({ invoiceId, version, issued }: { invoiceId: string; versio
       )}
     </Card>
   );
+}
+
+function disputeTitle(status: string | null): string {
+  if (status === 'won') return 'Chargeback won';
+  if (status === 'lost') return 'Chargeback lost';
+  return 'Chargeback: payment disputed';
 }

@@ -3,7 +3,7 @@ import { invoicing, type InvoiceStatus } from '../api';
 import { clientName, day, money } from '../format';
 import { useInvoiceUpdates } from '../live';
 import { Link, useRouter } from '../router';
-import { Card, Empty, ErrorAlert, Loading, PageHeader, StatusChip, useLoad } from '../components/ui';
+import { Card, DisputedBadge, Empty, ErrorAlert, Loading, PageHeader, StatusChip, useLoad } from '../components/ui';
 
 const filters: { value: InvoiceStatus | ''; label: string }[] = [
   { value: '', label: 'All' },
@@ -93,7 +93,10 @@ export function InvoicesPage() {
                     <td className="num">{money(invoice.total, invoice.currency)}</td>
                     <td className="num">{money(invoice.amountDue, invoice.currency)}</td>
                     <td>
-                      <StatusChip status={invoice.status} />
+                      <span className="chips">
+                        <StatusChip status={invoice.status} />
+                        {invoice.disputed && <DisputedBadge disputeStatus={invoice.disputeStatus} />}
+                      </span>
                     </td>
                   </tr>
                 ))}
