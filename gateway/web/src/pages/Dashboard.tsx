@@ -110,7 +110,12 @@ export function DashboardPage() {
                   <div className="list-end">
                     <span className="amount">{money(invoice.status === 'paid' ? invoice.amountPaid : invoice.amountDue, invoice.currency)}</span>
                     <StatusChip status={invoice.status} />
-                    {invoice.disputed && <DisputedBadge disputeStatus={invoice.disputeStatus} />}
+                    {invoice.disputed && (
+                      <>
+                        {' '}
+                        <DisputedBadge disputeStatus={invoice.disputeStatus} />
+                      </>
+                    )}
                   </div>
                 </li>
               ))}

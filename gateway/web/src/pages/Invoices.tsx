@@ -95,7 +95,12 @@ export function InvoicesPage() {
                     <td>
                       <span className="chips">
                         <StatusChip status={invoice.status} />
-                        {invoice.disputed && <DisputedBadge disputeStatus={invoice.disputeStatus} />}
+                        {invoice.disputed && (
+                          <>
+                            {' '}
+                            <DisputedBadge disputeStatus={invoice.disputeStatus} />
+                          </>
+                        )}
                       </span>
                     </td>
                   </tr>
