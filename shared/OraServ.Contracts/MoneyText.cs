@@ -1,24 +1,26 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace OraServ.Notifications.Delivery;
+namespace OraServ.Contracts;
 
 /// <summary>
-/// Amounts as an English email prints them: "$1,234.50", "€1,234.50", "CHF 1,234.50", "JPY 1,235", with the
-/// currency's own number of decimals (OraServ.Contracts.Money knows them).
+/// Amounts as English text prints them (the invoice PDF, the emails): "$1,234.50", "€1,234.50", "CHF 1,234.50",
+/// "JPY 1,235", rounded to the currency's own number of decimals (<see cref="Money"/> knows them). A currency that no
+/// English-speaking region uses prints with its code.
 /// </summary>
 public static class MoneyText
 {
     private static readonly ConcurrentDictionary<string, NumberFormatInfo> Formats = new(StringComparer.Ordinal);
 
+    /// <summary>The amount in the ISO 4217 currency (any case), e.g. "$1,234.50" for 1234.5 USD.</summary>
     public static string Format(decimal amount, string currency) =>
-        OraServ.Contracts.Money.Round(amount, currency.ToUpperInvariant()).ToString("C", Formats.GetOrAdd(currency.ToUpperInvariant(), Create));
+        Money.Round(amount, currency.ToUpperInvariant()).ToString("C", Formats.GetOrAdd(currency.ToUpperInvariant(), Create));
 
     private static NumberFormatInfo Create(string code)
     {
         // Invariant rather than en-US: it exists even in globalization-invariant containers.
         var format = (NumberFormatInfo)CultureInfo.InvariantCulture.NumberFormat.Clone();
-        format.CurrencyDecimalDigits = OraServ.Contracts.Money.MinorDigits(code);
+        format.CurrencyDecimalDigits = Money.MinorDigits(code);
         format.CurrencySymbol = EnglishSymbol(code) ?? code;
         var letters = format.CurrencySymbol.Any(char.IsLetter);
         format.CurrencyPositivePattern = letters ? 2 : 0; // "CHF 1.00" : "$1.00"

@@ -100,84 +100,17 @@ public sealed class AutomationHost(TestServers servers, string database, FakeTim
     }
 }
 
-/// <summary>Polls until a condition holds (messages cross a real broker), failing with what was awaited.</summary>
-public static class Eventually
-{
-    public static async Task TrueAsync(Func<Task<bool>> condition, string what, Action? nudge = null, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        for (var round = 1; !await condition(); round++)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-            if (round % 10 == 0)
-            {
-                nudge?.Invoke();
-            }
-            await Task.Delay(50);
-        }
-    }
-}
-
-/// <summary>A bus of the test's own that receives what Automation asks Notifications to send, as Notifications would.</summary>
-public sealed class SentMessages : IAsyncDisposable
-{
-    private readonly IBusControl _bus;
-    public ConcurrentBag<SendSms> Sms { get; } = [];
-    public ConcurrentBag<SendEmail> Emails { get; } = [];
-
-    private SentMessages(string amqp)
-    {
-        var uri = new Uri(amqp);
-        _bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
-        {
-            cfg.Host(uri.Host, (ushort)uri.Port, "/", h =>
-            {
-                h.Username("guest");
-                h.Password("guest");
-            });
-            cfg.ReceiveEndpoint($"automation-tests-{Guid.NewGuid():N}", e =>
-            {
-                e.AutoDelete = true;
-                e.Durable = false;
-                e.Handler<SendSms>(context =>
-                {
-                    Sms.Add(context.Message);
-                    return Task.CompletedTask;
-                });
-                e.Handler<SendEmail>(context =>
-                {
-                    Emails.Add(context.Message);
-                    return Task.CompletedTask;
-                });
-            });
-        });
-    }
-
-    public static async Task<SentMessages> StartAsync(string amqp)
-    {
-        var sent = new SentMessages(amqp);
-        await sent._bus.StartAsync();
-        return sent;
-    }
-
-    public List<SendSms> SmsFor(Guid invoiceId) => [.. Sms.Where(m => m.InvoiceId == invoiceId)];
-
-    public async ValueTask DisposeAsync() => await _bus.StopAsync();
-}
-
 /// <summary>The run's servers and one listener for the SMS and emails every test's Automation asks for.</summary>
 public sealed class AutomationFixture : IAsyncLifetime
 {
     public TestServers Servers { get; private set; } = null!;
-    public SentMessages Sent { get; private set; } = null!;
+    public BrokerListener Sent { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Servers = await TestServers.SharedAsync();
-        Sent = await SentMessages.StartAsync(Servers.RabbitMqConnectionString);
+        // What Automation asks Notifications to send, received as Notifications would.
+        Sent = await BrokerListener.StartAsync<SendSms, SendEmail>(Servers.RabbitMqConnectionString, "automation-tests");
     }
 
     public async Task DisposeAsync() => await Sent.DisposeAsync();

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using OraServ.Contracts;
+using OraServ.Testing;
 
 namespace OraServ.Automation.Tests;
 

@@ -1,3 +1,4 @@
+using OraServ.Contracts;
 using OraServ.Notifications.Delivery;
 
 namespace OraServ.Notifications.Tests;

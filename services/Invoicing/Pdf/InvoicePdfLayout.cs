@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using OraServ.Contracts;
 using PdfSharp;
 using PdfSharp.Drawing;
 using PdfSharp.Pdf;
@@ -465,7 +466,7 @@ internal sealed class InvoicePdfLayout
 
     private string CurrencyCode => _invoice.Currency.Trim().ToUpperInvariant();
 
-    private string Money(decimal amount) => MoneyFormat.Format(amount, _invoice.Currency);
+    private string Money(decimal amount) => MoneyText.Format(amount, _invoice.Currency);
 
     private string TaxLabel() =>
         _invoice.TaxRate == 0

@@ -6,6 +6,7 @@ using OraServ.Contracts;
 using OraServ.StripeEmulator;
 using Stripe;
 using Xunit;
+using OraServ.Testing;
 
 namespace OraServ.Payments.Tests.Service;
 

@@ -16,7 +16,7 @@ public sealed class PaymentsOutageTests
     public async Task A_payment_confirmed_while_Payments_is_down_is_recorded_once_when_it_is_back()
     {
         await using var payments = await PaymentsHost.StartAsync();
-        await using var published = await BrokerListener.StartAsync<PaymentSucceeded>((await TestServers.SharedAsync()).RabbitMqConnectionString);
+        await using var published = await BrokerListener.StartAsync<PaymentSucceeded>((await TestServers.SharedAsync()).RabbitMqConnectionString, "payments-tests");
         var tenant = Guid.CreateVersion7();
         var accountId = await payments.ConnectAsync(tenant);
         var (invoiceId, token) = await payments.IssueAsync(tenant, 80m);
@@ -34,9 +34,9 @@ public sealed class PaymentsOutageTests
         var payment = Assert.Single(await payments.InTenantAsync(tenant, db => db.Payments.ToListAsync()));
         Assert.Equal((invoiceId, intent.PaymentIntentId, 80m, "USD", "card"), (payment.InvoiceId, payment.StripePaymentIntentId, payment.Amount, payment.Currency, payment.Method));
         Assert.Single(await payments.OutboxAsync<PaymentSucceeded>());
-        await Eventually.TrueAsync(() => Task.FromResult(published.Received.Any(m => m.InvoiceId == invoiceId)), "PaymentSucceeded on the broker");
+        await Eventually.TrueAsync(() => Task.FromResult(published.Received<PaymentSucceeded>().Any(m => m.InvoiceId == invoiceId)), "PaymentSucceeded on the broker");
         await Task.Delay(TimeSpan.FromSeconds(1));
-        var received = Assert.Single(published.Received, m => m.InvoiceId == invoiceId);
+        var received = Assert.Single(published.Received<PaymentSucceeded>(), m => m.InvoiceId == invoiceId);
         Assert.Equal((tenant, intent.PaymentIntentId, 80m, "USD"), (received.TenantId, received.PaymentId, received.Amount, received.Currency));
         var deliveries = payments.Emulator.Webhooks.Deliveries.Where(d => d.EventType == "payment_intent.succeeded").OrderBy(d => d.Attempt).ToList();
         Assert.Equal(200, deliveries[^1].Status);
@@ -85,25 +85,4 @@ public sealed class PaymentsOutageTests
 
     private static int FailedDeliveries(PaymentsHost payments) =>
         payments.Emulator.Webhooks.Deliveries.Count(d => d.EventType == "payment_intent.succeeded" && d.Status is null);
-}
-
-/// <summary>Polls until a condition holds (webhooks and messages cross real servers), failing with what was awaited.</summary>
-public static class Eventually
-{
-    public static async Task TrueAsync(Func<Task<bool>> condition, string what, Action? nudge = null, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        for (var round = 1; !await condition(); round++)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-            if (round % 10 == 0)
-            {
-                nudge?.Invoke();
-            }
-            await Task.Delay(50);
-        }
-    }
 }
