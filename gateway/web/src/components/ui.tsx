@@ -10,7 +10,7 @@ import {
   type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
 } from 'react';
-import { ApiError } from '../api';
+import { ApiError, type Invoice } from '../api';
 
 type Variant = 'primary' | 'secondary' | 'ghost' | 'danger';
 
@@ -142,6 +142,21 @@ export function StatusChip({ status, className = '' }: { status: string; classNa
     <span className={`chip chip-${status} ${className}`} data-status={status}>
       {statusLabels[status] ?? status.replace(/_/g, ' ')}
     </span>
+  );
+}
+
+/** An invoice's status, and "Disputed" beside it once a chargeback was opened on it. */
+export function InvoiceChips({ invoice, className = '' }: { invoice: Pick<Invoice, 'status' | 'disputed' | 'disputeStatus'>; className?: string }) {
+  return (
+    <>
+      <StatusChip status={invoice.status} className={className} />
+      {invoice.disputed && (
+        <>
+          {' '}
+          <DisputedBadge disputeStatus={invoice.disputeStatus} className={className} />
+        </>
+      )}
+    </>
   );
 }
 

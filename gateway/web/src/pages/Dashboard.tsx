@@ -4,7 +4,7 @@ import { clientName, day, minutes, money, relative } from '../format';
 import { useInvoiceUpdates, type InvoiceUpdate } from '../live';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
-import { Alert, Card, DisputedBadge, Empty, ErrorAlert, Loading, PageHeader, StatusChip, useLoad } from '../components/ui';
+import { Alert, Card, Empty, ErrorAlert, InvoiceChips, Loading, PageHeader, useLoad } from '../components/ui';
 
 interface FeedItem {
   key: string;
@@ -109,13 +109,7 @@ export function DashboardPage() {
                   </Link>
                   <div className="list-end">
                     <span className="amount">{money(invoice.status === 'paid' ? invoice.amountPaid : invoice.amountDue, invoice.currency)}</span>
-                    <StatusChip status={invoice.status} />
-                    {invoice.disputed && (
-                      <>
-                        {' '}
-                        <DisputedBadge disputeStatus={invoice.disputeStatus} />
-                      </>
-                    )}
+                    <InvoiceChips invoice={invoice} />
                   </div>
                 </li>
               ))}

@@ -4,7 +4,7 @@ import { addDays, clientName, dateTime, day, longDay, money, termsDays, termsLab
 import { useInvoiceUpdates } from '../live';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
-import { Alert, Button, Card, Dialog, DisputedBadge, Empty, ErrorAlert, Loading, PageHeader, SelectField, StatusChip, TextField, useAction, useLoad } from '../components/ui';
+import { Alert, Button, Card, Dialog, Empty, ErrorAlert, InvoiceChips, Loading, PageHeader, SelectField, StatusChip, TextField, useAction, useLoad } from '../components/ui';
 import { LinesTable } from './Jobs';
 
 const manualMethods = [
@@ -90,13 +90,7 @@ export function InvoicePage({ id }: { id: string }) {
         }
         title={
           <>
-            <span data-testid="invoice-number">{i.number ?? 'Draft invoice'}</span> <StatusChip status={i.status} className="chip-lg" />
-            {i.disputed && (
-              <>
-                {' '}
-                <DisputedBadge disputeStatus={i.disputeStatus} className="chip-lg" />
-              </>
-            )}
+            <span data-testid="invoice-number">{i.number ?? 'Draft invoice'}</span> <InvoiceChips invoice={i} className="chip-lg" />
           </>
         }
         subtitle={

@@ -3,7 +3,7 @@ import { invoicing, type InvoiceStatus } from '../api';
 import { clientName, day, money } from '../format';
 import { useInvoiceUpdates } from '../live';
 import { Link, useRouter } from '../router';
-import { Card, DisputedBadge, Empty, ErrorAlert, Loading, PageHeader, StatusChip, useLoad } from '../components/ui';
+import { Card, Empty, ErrorAlert, InvoiceChips, Loading, PageHeader, useLoad } from '../components/ui';
 
 const filters: { value: InvoiceStatus | ''; label: string }[] = [
   { value: '', label: 'All' },
@@ -94,13 +94,7 @@ export function InvoicesPage() {
                     <td className="num">{money(invoice.amountDue, invoice.currency)}</td>
                     <td>
                       <span className="chips">
-                        <StatusChip status={invoice.status} />
-                        {invoice.disputed && (
-                          <>
-                            {' '}
-                            <DisputedBadge disputeStatus={invoice.disputeStatus} />
-                          </>
-                        )}
+                        <InvoiceChips invoice={invoice} />
                       </span>
                     </td>
                   </tr>
