@@ -13,8 +13,11 @@ public static class MoneyText
     private static readonly ConcurrentDictionary<string, NumberFormatInfo> Formats = new(StringComparer.Ordinal);
 
     /// <summary>The amount in the ISO 4217 currency (any case), e.g. "$1,234.50" for 1234.5 USD.</summary>
-    public static string Format(decimal amount, string currency) =>
-        Money.Round(amount, currency.ToUpperInvariant()).ToString("C", Formats.GetOrAdd(currency.ToUpperInvariant(), Create));
+    public static string Format(decimal amount, string currency)
+    {
+        var code = currency.Trim().ToUpperInvariant();
+        return Money.Round(amount, code).ToString("C", Formats.GetOrAdd(code, Create));
+    }
 
     private static NumberFormatInfo Create(string code)
     {
