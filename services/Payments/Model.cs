@@ -106,6 +106,8 @@ public sealed class StripeEventLog
     /// <summary>Stripe's event id, evt_...</summary>
     public required string Id { get; init; }
     public required string Type { get; init; }
+    /// <summary>What the event is about (see <see cref="StripeEventOrdering"/>): one key's events are worked in arrival order.</summary>
+    public required string OrderingKey { get; init; }
     /// <summary>The connected account of a Connect event; null for platform events.</summary>
     public string? Account { get; init; }
     public bool Livemode { get; init; }

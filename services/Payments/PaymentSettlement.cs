@@ -149,18 +149,31 @@ public sealed class PaymentSettlement(PaymentsDbContext db, IStripeClient stripe
         return $"{published} refund(s) published";
     }
 
-    public async Task<string> DisputedAsync(Stripe.Dispute dispute, DateTimeOffset occurredAt, CancellationToken ct)
+    /// <summary>
+    /// charge.dispute.created: the payment is flagged and PaymentDisputed goes out, once. A dispute can reach us before
+    /// its payment's success (one payment's events are worked in arrival order, so it cannot wait for a later one):
+    /// the payment is then read from Stripe and settled first, as a refund does.
+    /// </summary>
+    public async Task<string> DisputedAsync(string accountId, Stripe.Dispute dispute, DateTimeOffset occurredAt, CancellationToken ct)
     {
-        if (await db.Disputes.AnyAsync(d => d.StripeDisputeId == dispute.Id, ct))
+        if (await db.Disputes.AnyAsync(d => d.StripeDisputeId == dispute.Id, ct) ||
+            db.Disputes.Local.Any(d => d.StripeDisputeId == dispute.Id))
         {
             return "already recorded";
         }
-        var payment = dispute.PaymentIntentId is { } intentId
-            ? await db.Payments.SingleOrDefaultAsync(p => p.StripePaymentIntentId == intentId, ct)
-            : await db.Payments.SingleOrDefaultAsync(p => p.StripeChargeId == dispute.ChargeId, ct);
+        var payment = await PaymentOfAsync(dispute, ct);
+        if (payment is null && dispute.PaymentIntentId is { } unsettled)
+        {
+            var intent = await new PaymentIntentService(stripe).GetAsync(unsettled, null, new RequestOptions { StripeAccount = accountId }, ct);
+            if (intent.Status == "succeeded")
+            {
+                await SucceededAsync(intent.Id, intent.LatestChargeId, intent.AmountReceived, intent.Currency, intent.Metadata, occurredAt, ct);
+                payment = db.Payments.Local.SingleOrDefault(p => p.StripePaymentIntentId == intent.Id);
+            }
+        }
         if (payment is null)
         {
-            // The payment is not known yet; fail so the event is retried after the success has been processed.
+            // Not a payment of ours (yet); fail so the event is retried with back-off.
             throw new InvalidOperationException($"Dispute {dispute.Id} is for a payment not recorded yet.");
         }
         payment.Disputed = true;
@@ -201,13 +214,20 @@ public sealed class PaymentSettlement(PaymentsDbContext db, IStripeClient stripe
         return "dispute recorded";
     }
 
-    /// <summary>charge.dispute.closed: the recorded dispute takes its final status and PaymentDisputeClosed goes out, once.</summary>
-    public async Task<string> DisputeClosedAsync(Stripe.Dispute dispute, CancellationToken ct)
+    /// <summary>
+    /// charge.dispute.closed: the recorded dispute takes its final status and PaymentDisputeClosed goes out, once. When
+    /// the decision arrives before the dispute itself, the dispute is recorded from it first.
+    /// </summary>
+    public async Task<string> DisputeClosedAsync(string accountId, Stripe.Dispute dispute, CancellationToken ct)
     {
-        var recorded = await db.Disputes.SingleOrDefaultAsync(d => d.StripeDisputeId == dispute.Id, ct)
-            // Closed overtook created; fail so the event is retried after the dispute has been recorded.
-            ?? throw new InvalidOperationException($"Dispute {dispute.Id} closed before it was recorded.");
-        if (DisputeStatus.IsClosed(recorded.Status))
+        var recorded = await db.Disputes.SingleOrDefaultAsync(d => d.StripeDisputeId == dispute.Id, ct);
+        if (recorded is null)
+        {
+            var openedAt = new DateTimeOffset(DateTime.SpecifyKind(dispute.Created, DateTimeKind.Utc));
+            await DisputedAsync(accountId, dispute, openedAt, ct);
+            recorded = db.Disputes.Local.Single(d => d.StripeDisputeId == dispute.Id);
+        }
+        else if (DisputeStatus.IsClosed(recorded.Status))
         {
             return "already closed";
         }
@@ -226,6 +246,11 @@ public sealed class PaymentSettlement(PaymentsDbContext db, IStripeClient stripe
         logger.LogInformation("Dispute {DisputeId} of invoice {InvoiceId} closed: {Status}", dispute.Id, recorded.InvoiceId, dispute.Status);
         return "dispute " + dispute.Status;
     }
+
+    private async Task<Payment?> PaymentOfAsync(Stripe.Dispute dispute, CancellationToken ct) =>
+        dispute.PaymentIntentId is { } intentId
+            ? db.Payments.Local.SingleOrDefault(p => p.StripePaymentIntentId == intentId) ?? await db.Payments.SingleOrDefaultAsync(p => p.StripePaymentIntentId == intentId, ct)
+            : await db.Payments.SingleOrDefaultAsync(p => p.StripeChargeId == dispute.ChargeId, ct);
 
     private static Guid? InvoiceIdFrom(IDictionary<string, string>? metadata) =>
         metadata is not null && metadata.TryGetValue("invoice_id", out var text) && Guid.TryParse(text, out var id) ? id : null;

@@ -85,6 +85,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.HasKey(x => x.Id);
             e.Property(x => x.Id).HasColumnName("id").HasMaxLength(255);
             e.Property(x => x.Type).HasColumnName("type").HasMaxLength(100);
+            e.Property(x => x.OrderingKey).HasColumnName("ordering_key").HasMaxLength(255);
             e.Property(x => x.Account).HasColumnName("account").HasMaxLength(64);
             e.Property(x => x.Livemode).HasColumnName("livemode");
             e.Property(x => x.Payload).HasColumnName("payload");
@@ -96,6 +97,8 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.Property(x => x.LastError).HasColumnName("last_error").HasMaxLength(2000);
             e.Property(x => x.NextAttemptAt).HasColumnName("next_attempt_at");
             e.HasIndex(x => x.ReceivedAt).HasFilter("processed_at IS NULL").HasDatabaseName("ix_stripe_events_pending");
+            // The claim asks, for each candidate, whether an older event of its key is still unprocessed.
+            e.HasIndex(x => new { x.OrderingKey, x.ReceivedAt }).HasFilter("processed_at IS NULL").HasDatabaseName("ix_stripe_events_pending_key");
         });
 
         modelBuilder.Entity<Payment>(e =>

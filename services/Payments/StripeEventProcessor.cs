@@ -7,8 +7,11 @@ namespace OraServ.Payments;
 
 /// <summary>
 /// Works through the stored Stripe events, one per transaction: the event's effects, the integration events they
-/// publish (outbox) and its processed mark commit together. Rows are claimed FOR UPDATE SKIP LOCKED, so workers and
-/// instances share the log; a failing event is retried with back-off and does not hold up the others.
+/// publish (outbox) and its processed mark commit together. Several workers per instance (Stripe:EventWorkers) and any
+/// number of instances share the log, yet the events of one ordering key (one payment intent, one account) are worked
+/// one at a time in arrival order: a worker claims only the head of a key's queue, the oldest unprocessed event of
+/// that key, FOR UPDATE SKIP LOCKED, so a key being worked is skipped by everyone else and its next event waits for the
+/// commit. A failing event is retried with back-off and holds back only the events of its own key.
 /// </summary>
 public sealed class StripeEventProcessor(
     IServiceScopeFactory scopes,
@@ -31,6 +34,8 @@ public sealed class StripeEventProcessor(
             {
                 if (await ProcessNextAsync(stoppingToken))
                 {
+                    // There may be more: wake an idle worker too (a pulse wakes one waiter), so a burst is shared.
+                    signal.Pulse();
                     continue;
                 }
             }
@@ -53,11 +58,17 @@ public sealed class StripeEventProcessor(
         int attempts;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
+            // The head of a key's queue only: a row locked by another worker is skipped, and so is every later row of its
+            // key, since the locked one is still unprocessed (and older) in this statement's snapshot.
             var row = await db.StripeEvents
                 .FromSqlInterpolated($"""
-                    SELECT * FROM stripe_events
-                    WHERE processed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= {now})
-                    ORDER BY received_at LIMIT 1 FOR UPDATE SKIP LOCKED
+                    SELECT * FROM stripe_events e
+                    WHERE e.processed_at IS NULL AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= {now})
+                      AND NOT EXISTS (
+                        SELECT 1 FROM stripe_events older
+                        WHERE older.ordering_key = e.ordering_key AND older.processed_at IS NULL
+                          AND (older.received_at, older.id) < (e.received_at, e.id))
+                    ORDER BY e.received_at, e.id LIMIT 1 FOR UPDATE OF e SKIP LOCKED
                     """)
                 .SingleOrDefaultAsync(ct);
             if (row is null)
@@ -138,9 +149,9 @@ public sealed class StripeEventHandler(
             case Charge charge when evt.Type == EventTypes.ChargeRefunded:
                 return await settlement.RefundedAsync(account.StripeAccountId, charge, occurredAt, ct);
             case Stripe.Dispute dispute when evt.Type == EventTypes.ChargeDisputeCreated:
-                return await settlement.DisputedAsync(dispute, occurredAt, ct);
+                return await settlement.DisputedAsync(account.StripeAccountId, dispute, occurredAt, ct);
             case Stripe.Dispute dispute when evt.Type == EventTypes.ChargeDisputeClosed:
-                return await settlement.DisputeClosedAsync(dispute, ct);
+                return await settlement.DisputeClosedAsync(account.StripeAccountId, dispute, ct);
             case Account read when evt.Type == EventTypes.AccountUpdated:
                 if (occurredAt.ToUnixTimeSeconds() < account.StatusAsOf.ToUnixTimeSeconds())
                 {

@@ -25,11 +25,10 @@ public sealed class StripeSettings
     /// <summary>Signature tolerance: Stripe's default of five minutes.</summary>
     public long WebhookToleranceSeconds { get; set; } = 300;
 
-    /// <summary>How many stored events one instance processes at a time (Stripe:EventWorkers). Rows are claimed with SKIP
-    /// LOCKED, so workers, like instances, never process one event twice; but with more than one, a payment's events can
-    /// be worked in another order than they arrived (a decline worked after its success is not published), so the
-    /// default keeps arrival order.</summary>
-    public int EventWorkers { get; set; } = 1;
+    /// <summary>How many stored events one instance works on at a time (Stripe:EventWorkers). Workers, like instances,
+    /// claim events with SKIP LOCKED and only the oldest unprocessed event of each ordering key, so no event is worked
+    /// twice and one payment's events keep their arrival order whatever the number.</summary>
+    public int EventWorkers { get; set; } = 4;
 
     public void Validate()
     {

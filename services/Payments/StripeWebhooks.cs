@@ -44,8 +44,8 @@ public sealed class StripeWebhookIngest(
 
         var receivedAt = time.GetUtcNow();
         var inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO stripe_events (id, type, account, livemode, payload, received_at, attempts)
-            VALUES ({evt.Id}, {evt.Type}, {evt.Account}, {evt.Livemode}, {json}, {receivedAt}, 0)
+            INSERT INTO stripe_events (id, type, ordering_key, account, livemode, payload, received_at, attempts)
+            VALUES ({evt.Id}, {evt.Type}, {StripeEventOrdering.KeyOf(evt)}, {evt.Account}, {evt.Livemode}, {json}, {receivedAt}, 0)
             ON CONFLICT (id) DO NOTHING
             """, ct);
         if (inserted == 0)
@@ -81,6 +81,26 @@ public sealed class StripeWebhookIngest(
         logger.LogWarning("Stripe webhook refused: no valid signature within {Tolerance} s", settings.Value.WebhookToleranceSeconds);
         return null;
     }
+}
+
+/// <summary>
+/// Which stored events must be worked in the order they arrived: those about the same payment (a decline then its
+/// success, a charge's refund, a dispute and its decision) or the same account. Events of different keys are worked in
+/// parallel. The key is stored with the event (stripe_events.ordering_key).
+/// </summary>
+public static class StripeEventOrdering
+{
+    public static string KeyOf(Event evt) => Truncate(evt.Data?.Object switch
+    {
+        PaymentIntent intent => intent.Id,
+        Charge charge => charge.PaymentIntentId ?? charge.Id,
+        Stripe.Dispute dispute => dispute.PaymentIntentId ?? dispute.ChargeId ?? dispute.Id,
+        Account account => evt.Account ?? account.Id,
+        IHasId other => other.Id,
+        _ => null,
+    } ?? evt.Id);
+
+    private static string Truncate(string key) => key.Length <= 255 ? key : key[..255];
 }
 
 /// <summary>Wakes the event processor as soon as an event is stored.</summary>

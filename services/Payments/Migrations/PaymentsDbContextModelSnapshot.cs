@@ -488,6 +488,12 @@ namespace OraServ.Payments.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("next_attempt_at");
 
+                    b.Property<string>("OrderingKey")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("ordering_key");
+
                     b.Property<string>("Outcome")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
@@ -520,6 +526,10 @@ namespace OraServ.Payments.Migrations
 
                     b.HasIndex("ReceivedAt")
                         .HasDatabaseName("ix_stripe_events_pending")
+                        .HasFilter("processed_at IS NULL");
+
+                    b.HasIndex("OrderingKey", "ReceivedAt")
+                        .HasDatabaseName("ix_stripe_events_pending_key")
                         .HasFilter("processed_at IS NULL");
 
                     b.ToTable("stripe_events", (string)null);

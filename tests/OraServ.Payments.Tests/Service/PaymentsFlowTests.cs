@@ -169,10 +169,12 @@ public sealed class PaymentsFlowTests : IAsyncLifetime
         var disputeId = (await disputed.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<StripeObject>())!.Id;
         _payments.Emulator.Webhooks.AddEndpoint(_payments.WebhookUrl, PaymentsHost.WebhookSecret);
 
+        // One payment's events are worked in arrival order, so the dispute cannot wait for the success behind it: the
+        // payment is read from Stripe and settled first.
         await RedeliverAsync(times: 2, types: ["charge.dispute.created"]);
-        await Eventually.TrueAsync(() => _payments.InTenantAsync(Guid.Empty, db =>
-            db.StripeEvents.AnyAsync(e => e.Type == "charge.dispute.created" && e.Attempts > 0 && e.ProcessedAt == null)), "the dispute to wait for its payment");
-        Assert.Empty(await _payments.OutboxAsync<PaymentDisputed>());
+        await _payments.SettledAsync();
+        Assert.Single(await _payments.OutboxAsync<PaymentSucceeded>());
+        Assert.Single(await _payments.OutboxAsync<PaymentDisputed>());
         await RedeliverAsync(times: 2);
         await _payments.SettledAsync();
 
@@ -195,6 +197,37 @@ public sealed class PaymentsFlowTests : IAsyncLifetime
         Assert.Equal((invoiceId, disputeId, intent.PaymentIntentId, "lost", 80m, dispute.OccurredAt), (decided.InvoiceId, decided.DisputeId, decided.PaymentId, decided.Status, decided.Amount, decided.OpenedAt));
         Assert.Equal("lost", Assert.Single(await _payments.InTenantAsync(tenant, db => db.Disputes.ToListAsync())).Status);
         Assert.Single(await _payments.OutboxAsync<PaymentDisputed>());
+    }
+
+    [Fact]
+    public async Task A_dispute_decision_delivered_before_the_dispute_publishes_each_once()
+    {
+        var tenant = Guid.CreateVersion7();
+        var accountId = await ConnectAsync(tenant);
+        var (invoiceId, token) = await IssueAsync(tenant, 60m);
+        var intent = await _payments.IntentAsync(token);
+        await _payments.SettledAsync();
+        Assert.True(_payments.Emulator.Webhooks.RemoveEndpoint(_payments.WebhookUrl));
+        var paid = await new PaymentIntentService(_payments.Emulator.Stripe).ConfirmAsync(
+            intent.PaymentIntentId, new PaymentIntentConfirmOptions { PaymentMethod = "pm_card_visa" }, new RequestOptions { StripeAccount = accountId });
+        using var disputed = await _payments.Emulator.Http.PostAsJsonAsync("/_emulator/disputes", new { charge = paid.LatestChargeId, reason = "fraudulent" });
+        var disputeId = (await disputed.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<StripeObject>())!.Id;
+        using var closed = await _payments.Emulator.Http.PostAsJsonAsync($"/_emulator/disputes/{disputeId}/close", new { status = "won" });
+        closed.EnsureSuccessStatusCode();
+        _payments.Emulator.Webhooks.AddEndpoint(_payments.WebhookUrl, PaymentsHost.WebhookSecret);
+
+        await RedeliverAsync(times: 1, types: ["charge.dispute.closed"]);
+        await _payments.SettledAsync();
+        await RedeliverAsync(times: 2);
+        await _payments.SettledAsync();
+
+        var opened = (PaymentDisputed)Assert.Single(await _payments.OutboxAsync<PaymentDisputed>()).ToEvent();
+        var decided = (PaymentDisputeClosed)Assert.Single(await _payments.OutboxAsync<PaymentDisputeClosed>()).ToEvent();
+        Assert.Equal((invoiceId, disputeId, intent.PaymentIntentId), (opened.InvoiceId, opened.DisputeId, opened.PaymentId));
+        Assert.Equal((invoiceId, disputeId, "won", 60m), (decided.InvoiceId, decided.DisputeId, decided.Status, decided.Amount));
+        Assert.Equal("won", Assert.Single(await _payments.InTenantAsync(tenant, db => db.Disputes.ToListAsync())).Status);
+        Assert.True(Assert.Single(await _payments.InTenantAsync(tenant, db => db.Payments.ToListAsync())).Disputed);
+        Assert.Single(await _payments.OutboxAsync<PaymentSucceeded>());
     }
 
     private sealed record StripeObject(string Id);

@@ -93,5 +93,36 @@ public sealed class PaymentsScaleOutTests : IAsyncLifetime
         var succeeded = (await first.OutboxAsync<PaymentSucceeded>()).Select(m => (PaymentSucceeded)m.ToEvent()).ToList();
         Assert.Equal(intents.Select(i => i.PaymentIntentId).Order(), succeeded.Select(e => e.PaymentId).Order());
         Assert.Equal(invoices.Select(i => (i.Id, i.Amount)).Order(), succeeded.Select(e => (e.InvoiceId, e.Amount)).Order());
+        Assert.All(await first.InTenantAsync(Guid.Empty, db => db.StripeEvents.ToListAsync()), e => Assert.Equal(1, e.Attempts));
+    }
+
+    [Fact]
+    public async Task A_payments_events_posted_to_different_instances_are_worked_once_each_in_arrival_order()
+    {
+        var first = _instances[0];
+        var tenant = Guid.CreateVersion7();
+        var account = await first.ConnectAsync(tenant);
+        await first.SettledAsync();
+        var intents = Enumerable.Range(0, 45).Select(_ => (Id: SignedEvents.NewId("pi"), Invoice: Guid.CreateVersion7())).ToList();
+        // Every worker of the three instances busy while the events pile up, then all of them at once on the backlog.
+        await using var busy = await BusyWorkers.StartAsync(first, tenant, account, workers: 3 * 4);
+
+        foreach (var (intent, n) in intents.Select((intent, n) => (intent, n)))
+        {
+            foreach (var (type, instance) in (ValueTuple<string, int>[])[("payment_intent.payment_failed", n), ("payment_intent.succeeded", n + 1), ("payment_intent.payment_failed", n + 2)])
+            {
+                Assert.Equal(HttpStatusCode.OK, await _instances[instance % 3].PostAsync(SignedEvents.PaymentIntent(type, account, intent.Id, intent.Invoice, 5000)));
+            }
+        }
+        await busy.DisposeAsync();
+        await first.SettledAsync();
+
+        var events = (await first.InTenantAsync(Guid.Empty, db => db.StripeEvents.Where(e => e.Type.StartsWith("payment_intent.")).ToListAsync()))
+            .ToLookup(e => e.OrderingKey);
+        Assert.All(intents, intent => Assert.Equal(
+            [("payment_intent.payment_failed", "failure published", 1), ("payment_intent.succeeded", "payment recorded", 1), ("payment_intent.payment_failed", "ignored: already paid", 1)],
+            events[intent.Id].OrderBy(e => e.ProcessedAt).Select(e => (e.Type, e.Outcome, e.Attempts))));
+        Assert.Equal(intents.Count, (await first.OutboxAsync<PaymentFailed>()).Count);
+        Assert.Equal(intents.Count + busy.Intents.Count, (await first.OutboxAsync<PaymentSucceeded>()).Count);
     }
 }

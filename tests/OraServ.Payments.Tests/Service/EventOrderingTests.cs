@@ -1,0 +1,125 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OraServ.Contracts;
+using OraServ.ServiceDefaults;
+using Xunit;
+
+namespace OraServ.Payments.Tests.Service;
+
+/// <summary>
+/// Four Stripe event workers share the stored events, yet one payment's events are worked one at a time in the order
+/// they arrived, while other payments' events are worked in parallel.
+/// </summary>
+public sealed class EventOrderingTests : IAsyncLifetime
+{
+    private PaymentsHost _payments = null!;
+
+    public async Task InitializeAsync() =>
+        _payments = await PaymentsHost.StartAsync(settings: new Dictionary<string, string> { ["Stripe:EventWorkers"] = "4" });
+
+    public async Task DisposeAsync() => await _payments.DisposeAsync();
+
+    private Task<List<StripeEventLog>> StoredAsync() => _payments.InTenantAsync(Guid.Empty, db => db.StripeEvents.AsNoTracking().ToListAsync());
+
+    private async Task<string> ConnectedAccountAsync(Guid tenant)
+    {
+        var account = await _payments.ConnectAsync(tenant);
+        await _payments.SettledAsync();
+        return account;
+    }
+
+    [Fact]
+    public async Task A_decline_a_success_and_a_late_decline_of_each_of_60_intents_piled_up_in_a_burst_are_worked_in_arrival_order()
+    {
+        var tenant = Guid.CreateVersion7();
+        var account = await ConnectedAccountAsync(tenant);
+        var intents = Enumerable.Range(0, 60).Select(_ => (Id: SignedEvents.NewId("pi"), Invoice: Guid.CreateVersion7())).ToList();
+        await using var busy = await BusyWorkers.StartAsync(_payments, tenant, account, workers: 4);
+
+        // Each customer's first card is declined, the second one pays; the second card's decline reaches us only after
+        // the success (Stripe does not promise order). Each event is sent once the one before it was answered 2xx, so
+        // the backlog holds each payment's events next to each other, where the workers meet them at the same time.
+        foreach (var intent in intents)
+        {
+            foreach (var type in (string[])["payment_intent.payment_failed", "payment_intent.succeeded", "payment_intent.payment_failed"])
+            {
+                Assert.Equal(HttpStatusCode.OK, await _payments.PostAsync(SignedEvents.PaymentIntent(type, account, intent.Id, intent.Invoice, 5000)));
+            }
+        }
+        await busy.DisposeAsync();
+        await _payments.SettledAsync();
+
+        var events = (await StoredAsync()).ToLookup(e => e.OrderingKey);
+        Assert.All(intents, intent => Assert.Equal(
+            [("payment_intent.payment_failed", "failure published"), ("payment_intent.succeeded", "payment recorded"), ("payment_intent.payment_failed", "ignored: already paid")],
+            events[intent.Id].OrderBy(e => e.ReceivedAt).Select(e => (e.Type, e.Outcome))));
+        Assert.All(intents, intent => Assert.Equal(events[intent.Id].OrderBy(e => e.ReceivedAt).Select(e => e.Id), events[intent.Id].OrderBy(e => e.ProcessedAt).Select(e => e.Id)));
+        Assert.All(events.SelectMany(e => e), e => Assert.Equal(1, e.Attempts));
+        var failed = (await _payments.OutboxAsync<PaymentFailed>()).Select(m => ((PaymentFailed)m.ToEvent()).PaymentId);
+        var succeeded = (await _payments.OutboxAsync<PaymentSucceeded>()).Select(m => ((PaymentSucceeded)m.ToEvent()).PaymentId).Where(id => !busy.Intents.Contains(id));
+        Assert.Equal(intents.Select(i => i.Id).Order(), failed.Order());
+        Assert.Equal(intents.Select(i => i.Id).Order(), succeeded.Order());
+    }
+
+    [Fact]
+    public async Task While_one_payment_is_being_worked_its_next_event_waits_and_other_payments_are_worked()
+    {
+        var tenant = Guid.CreateVersion7();
+        var account = await ConnectedAccountAsync(tenant);
+        var (slow, slowInvoice) = (SignedEvents.NewId("pi"), Guid.CreateVersion7());
+
+        // Another transaction holds an uncommitted payment of the same intent: the worker that takes the success blocks on
+        // its insert until that transaction ends, as if the event took long to work.
+        await using var scope = _payments.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenant);
+        var blocker = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
+        await using var tx = await blocker.Database.BeginTransactionAsync();
+        blocker.Payments.Add(new Payment { TenantId = tenant, InvoiceId = slowInvoice, StripePaymentIntentId = slow, Currency = "USD", Method = "card", Amount = 1m });
+        await blocker.SaveChangesAsync();
+
+        Assert.Equal(HttpStatusCode.OK, await _payments.PostAsync(SignedEvents.PaymentIntent("payment_intent.succeeded", account, slow, slowInvoice, 5000)));
+        Assert.Equal(HttpStatusCode.OK, await _payments.PostAsync(SignedEvents.PaymentIntent("payment_intent.payment_failed", account, slow, slowInvoice, 5000)));
+        var others = Enumerable.Range(0, 20).Select(_ => SignedEvents.NewId("pi")).ToList();
+        foreach (var other in others)
+        {
+            Assert.Equal(HttpStatusCode.OK, await _payments.PostAsync(SignedEvents.PaymentIntent("payment_intent.succeeded", account, other, Guid.CreateVersion7(), 2500)));
+        }
+
+        await Eventually.TrueAsync(async () => (await StoredAsync()).Count(e => others.Contains(e.OrderingKey) && e.ProcessedAt != null) == others.Count,
+            "the other payments to be worked");
+        var waiting = (await StoredAsync()).Where(e => e.OrderingKey == slow).ToList();
+        Assert.Equal(2, waiting.Count);
+        Assert.All(waiting, e => Assert.Equal((null, 0), (e.ProcessedAt, e.Attempts)));
+
+        await tx.RollbackAsync();
+        await _payments.SettledAsync();
+
+        var worked = (await StoredAsync()).Where(e => e.OrderingKey == slow).OrderBy(e => e.ProcessedAt).Select(e => (e.Type, e.Outcome));
+        Assert.Equal([("payment_intent.succeeded", "payment recorded"), ("payment_intent.payment_failed", "ignored: already paid")], worked);
+        Assert.Empty(await _payments.OutboxAsync<PaymentFailed>());
+    }
+
+    [Fact]
+    public async Task A_failing_event_retried_with_back_off_holds_back_only_the_events_of_its_own_payment()
+    {
+        var account = await ConnectedAccountAsync(Guid.CreateVersion7());
+        // A dispute of an intent Stripe does not know: reading the intent fails, so the dispute is retried later.
+        var (stuck, stuckInvoice) = (SignedEvents.NewId("pi"), Guid.CreateVersion7());
+        Assert.Equal(HttpStatusCode.OK, await _payments.PostAsync(SignedEvents.DisputeCreated(account, stuck, 5000)));
+        await Eventually.TrueAsync(async () => (await StoredAsync()).Any(e => e.OrderingKey == stuck && e.Attempts > 0), "the dispute to fail once");
+        Assert.Equal(HttpStatusCode.OK, await _payments.PostAsync(SignedEvents.PaymentIntent("payment_intent.succeeded", account, stuck, stuckInvoice, 5000)));
+        var (other, otherInvoice) = (SignedEvents.NewId("pi"), Guid.CreateVersion7());
+        Assert.Equal(HttpStatusCode.OK, await _payments.PostAsync(SignedEvents.PaymentIntent("payment_intent.succeeded", account, other, otherInvoice, 2500)));
+
+        await Eventually.TrueAsync(async () => (await StoredAsync()).Any(e => e.OrderingKey == other && e.ProcessedAt != null), "the other payment to be worked");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        var held = (await StoredAsync()).Where(e => e.OrderingKey == stuck).ToDictionary(e => e.Type);
+        Assert.Null(held["charge.dispute.created"].ProcessedAt);
+        Assert.NotNull(held["charge.dispute.created"].LastError);
+        Assert.Equal((null, 0), (held["payment_intent.succeeded"].ProcessedAt, held["payment_intent.succeeded"].Attempts));
+        var paid = Assert.Single(await _payments.OutboxAsync<PaymentSucceeded>());
+        Assert.Equal(otherInvoice, ((PaymentSucceeded)paid.ToEvent()).InvoiceId);
+    }
+}
