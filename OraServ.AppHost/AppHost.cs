@@ -114,7 +114,13 @@ foreach (var (name, service) in scalable)
     {
         service.WithReplicas(replicas);
     }
+    else
+    {
+        Unproxied(service);
+    }
 }
+Unproxied(jobs);
+Unproxied(notifications);
 
 var gateway = builder.AddProject<Projects.OraServ_Gateway>(ResourceNames.Gateway)
     .WithReference(infrastructure.Database(ResourceNames.GatewayDb))
@@ -127,6 +133,7 @@ var gateway = builder.AddProject<Projects.OraServ_Gateway>(ResourceNames.Gateway
     .WithEnvironment("Auth__SigningKey", signingKey)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
+Unproxied(gateway);
 Telemetry(gateway);
 foreach (var server in infrastructure.Servers)
 {
@@ -162,6 +169,11 @@ void Telemetry(IResourceBuilder<ProjectResource> project)
         project.WithEnvironment("Telemetry__TraceSampleRatio", ratio);
     }
 }
+
+// A process that runs once listens on its own port instead of behind Aspire's proxy (dcp), which is there to spread
+// requests over replicas: for one instance it only adds a hop per request, and under a burst of webhooks the proxy's
+// forwarded connections piled up behind it until the local run went down.
+static void Unproxied(IResourceBuilder<ProjectResource> project) => project.WithEndpoint("http", endpoint => endpoint.IsProxied = false);
 
 // A secret made once per checkout and kept in the git-ignored data folder, so tokens survive a restart of the local run.
 static string LocalSecret(IDistributedApplicationBuilder builder, string name)
