@@ -58,12 +58,20 @@ public static class MessagingExtensions
     /// </summary>
     public const string QuorumQueuesSetting = "Messaging:QuorumQueues";
 
+    /// <summary>
+    /// How many messages each consumer endpoint takes from the broker and works at once (Messaging:PrefetchCount).
+    /// MassTransit's default is twice the cores (4 on a 2-core machine), which queues a burst of payments behind a few
+    /// slow consumers (an email sent after the dashboard push); 16 endpoints' worth stays within a connection pool.
+    /// </summary>
+    public const string PrefetchCountSetting = "Messaging:PrefetchCount";
+
     public static IServiceCollection AddOraServBus(this IServiceCollection services, IConfiguration configuration,
         Action<IBusRegistrationConfigurator>? configure = null, string endpointPrefix = "")
     {
         var amqp = configuration.GetConnectionString(ResourceNames.Messaging)
             ?? throw new InvalidOperationException($"Connection string '{ResourceNames.Messaging}' is missing.");
         var quorumQueues = configuration.GetValue<bool>(QuorumQueuesSetting);
+        var prefetch = configuration.GetValue<ushort>(PrefetchCountSetting, 16);
 
         services.AddMassTransit(bus =>
         {
@@ -88,6 +96,7 @@ public static class MessagingExtensions
                     h.Password(string.IsNullOrEmpty(password) ? "guest" : password);
                     h.PublisherConfirmation = true;
                 });
+                cfg.PrefetchCount = prefetch;
                 cfg.ConfigureEndpoints(context);
             });
         });

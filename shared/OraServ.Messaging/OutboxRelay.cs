@@ -55,7 +55,7 @@ internal sealed class OutboxTransactionInterceptor(OutboxSignal signal) : DbTran
 }
 
 /// <summary>
-/// Publishes outbox rows to the broker with publisher confirms, oldest first. A row is marked dispatched only after
+/// Publishes outbox rows to the broker with publisher confirms, a batch of the oldest at a time. A row is marked dispatched only after
 /// the broker confirmed it; a failure leaves it for the next round, with back-off, for as long as it takes.
 /// Rows are claimed with FOR UPDATE SKIP LOCKED, so several instances of a service share the work without publishing a row twice.
 /// </summary>
@@ -126,27 +126,39 @@ public sealed class OutboxRelay<TContext>(
             return 0;
         }
 
-        var sent = 0;
+        // The batch is published at once and the broker's confirms are awaited together: one round trip per batch, not
+        // per event. Consumers never rely on the order of events (they run concurrently anyway).
+        var failures = await Task.WhenAll(batch.Select(TryPublishAsync));
+        var dispatchedAt = time.GetUtcNow();
         Exception? failure = null;
-        foreach (var row in batch)
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (failures[i] is not { } ex)
+            {
+                batch[i].DispatchedAt = dispatchedAt;
+                continue;
+            }
+            batch[i].Attempts++;
+            batch[i].LastError = ex.Message.Length > 2000 ? ex.Message[..2000] : ex.Message;
+            failure ??= ex; // the broker is probably away: the rest are retried after back-off
+        }
+        var sent = batch.Count(row => row.DispatchedAt is not null);
+
+        async Task<Exception?> TryPublishAsync(OutboxMessage row)
         {
             try
             {
                 await PublishAsync(row, ct);
-                row.DispatchedAt = time.GetUtcNow();
-                sent++;
+                return null;
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                row.Attempts++;
-                row.LastError = ex.Message.Length > 2000 ? ex.Message[..2000] : ex.Message;
-                failure = ex;
-                break; // the broker is probably away; keep order and try again after back-off
+                return ex;
             }
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        foreach (var row in batch.Take(sent))
+        foreach (var row in batch.Where(row => row.DispatchedAt is not null))
         {
             Published.Add(1, new KeyValuePair<string, object?>("event", row.Type[(row.Type.LastIndexOf('.') + 1)..]));
         }

@@ -56,6 +56,30 @@ public sealed class AlwaysFailingConsumer : IConsumer<InvoicePaid>
     }
 }
 
+/// <summary>Holds every message until released, counting how many it is working on at once.</summary>
+public sealed class SlowConsumer : IConsumer<InvoicePaid>
+{
+    private static int _running;
+    private static int _done;
+    private static TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static int Running => Volatile.Read(ref _running);
+
+    public static int Done => Volatile.Read(ref _done);
+
+    public static void Reset() => (_running, _done, _release) = (0, 0, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    public static void Release() => _release.TrySetResult();
+
+    public async Task Consume(ConsumeContext<InvoicePaid> context)
+    {
+        Interlocked.Increment(ref _running);
+        await _release.Task;
+        Interlocked.Decrement(ref _running);
+        Interlocked.Increment(ref _done);
+    }
+}
+
 /// <summary>A host like a service's: the DbContext with outbox and inbox on PostgreSQL, MassTransit on RabbitMQ, the relay.</summary>
 public sealed class MessagingHarness : IAsyncDisposable
 {

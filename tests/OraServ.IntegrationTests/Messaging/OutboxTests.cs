@@ -128,6 +128,54 @@ public sealed class OutboxTests
         Assert.Equal(1 + MessagingExtensions.RetryIntervals.Length, AlwaysFailingConsumer.Attempts);
     }
 
+    [Fact]
+    public async Task Events_written_faster_than_one_relay_round_each_arrive_once()
+    {
+        var servers = await TestServers.SharedAsync();
+        await using var harness = await MessagingHarness.StartAsync(
+            servers.ConnectionString(TestServers.NewDatabaseName("outbox")), servers.RabbitMqConnectionString,
+            bus => bus.AddConsumer<WidgetVoidedConsumer>());
+        await WaitForAsync(() => new RabbitQueues(servers.RabbitMqConnectionString).ExistsAsync("widget-voided"), TimeSpan.FromSeconds(30));
+
+        // 250 events in one commit: the relay publishes them in batches, each batch's events at once.
+        var widgets = Enumerable.Range(0, 250).Select(n => new Widget { TenantId = Tenant, Name = $"widget {n}" }).ToList();
+        await harness.InScopeAsync(Tenant, async db =>
+        {
+            db.Widgets.AddRange(widgets);
+            foreach (var widget in widgets)
+            {
+                db.Publish(new InvoiceVoided { TenantId = Tenant, InvoiceId = widget.Id });
+            }
+            return await db.SaveChangesAsync();
+        });
+
+        await WaitForAsync(() => harness.InScopeAsync(Tenant, async db => await db.Widgets.CountAsync(w => w.Applied > 0) == widgets.Count), TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.All(await harness.InScopeAsync(Tenant, db => db.Widgets.Select(w => w.Applied).ToListAsync()), applied => Assert.Equal(1, applied));
+        Assert.All(await harness.InScopeAsync(Tenant, db => db.OutboxMessages.ToListAsync()), m => Assert.Equal((true, 0), (m.DispatchedAt is not null, m.Attempts)));
+    }
+
+    [Fact]
+    public async Task A_consumer_works_sixteen_messages_at_once()
+    {
+        var servers = await TestServers.SharedAsync();
+        await using var harness = await MessagingHarness.StartAsync(
+            servers.ConnectionString(TestServers.NewDatabaseName("prefetch")), servers.RabbitMqConnectionString,
+            bus => bus.AddConsumer<SlowConsumer>());
+        await WaitForAsync(() => new RabbitQueues(servers.RabbitMqConnectionString).ExistsAsync("slow"), TimeSpan.FromSeconds(30));
+        SlowConsumer.Reset();
+
+        var endpoint = await ((IBus)harness.Services.GetService(typeof(IBus))!).GetSendEndpoint(new Uri("queue:slow"));
+        await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => endpoint.Send(
+            new InvoicePaid { TenantId = Tenant, InvoiceId = Guid.CreateVersion7(), Number = "INV-1", AmountPaid = 10m, Currency = "USD", PaidAt = DateTimeOffset.UtcNow })));
+
+        await WaitForAsync(() => Task.FromResult(SlowConsumer.Running == 16), TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(16, SlowConsumer.Running);
+        SlowConsumer.Release();
+        await WaitForAsync(() => Task.FromResult(SlowConsumer.Done == 24), TimeSpan.FromSeconds(30));
+    }
+
     private static Task<int> AppliedAsync(MessagingHarness harness, Guid widget) =>
         harness.InScopeAsync(Tenant, db => db.Widgets.Where(w => w.Id == widget).Select(w => w.Applied).SingleAsync());
 
