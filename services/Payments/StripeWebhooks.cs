@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Stripe;
 
@@ -7,10 +6,11 @@ namespace OraServ.Payments;
 
 /// <summary>
 /// Receives Stripe's webhooks: verifies the signature with Stripe.net's EventUtility against each configured secret,
-/// stores the event once by its id and answers at once. Processing happens later, from the stored log.
+/// stores the event once by its id (<see cref="StripeEventWriter"/>) and answers once it is committed. Processing happens
+/// later, from the stored log.
 /// </summary>
 public sealed class StripeWebhookIngest(
-    PaymentsDbContext db,
+    StripeEventWriter writer,
     IOptions<StripeSettings> settings,
     StripeEventSignal signal,
     TimeProvider time,
@@ -43,12 +43,9 @@ public sealed class StripeWebhookIngest(
         }
 
         var receivedAt = time.GetUtcNow();
-        var inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO stripe_events (id, type, ordering_key, account, livemode, payload, received_at, attempts)
-            VALUES ({evt.Id}, {evt.Type}, {StripeEventOrdering.KeyOf(evt)}, {evt.Account}, {evt.Livemode}, {json}, {receivedAt}, 0)
-            ON CONFLICT (id) DO NOTHING
-            """, ct);
-        if (inserted == 0)
+        var stored = await writer.StoreAsync(
+            new StripeEventRow(evt.Id, evt.Type, StripeEventOrdering.KeyOf(evt), evt.Account, evt.Livemode, json, receivedAt), ct);
+        if (!stored)
         {
             PaymentsMetrics.WebhookReceived("duplicate");
             return Outcome.Duplicate;

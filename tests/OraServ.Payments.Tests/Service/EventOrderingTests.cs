@@ -63,6 +63,28 @@ public sealed class EventOrderingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Webhooks_arriving_at_once_twice_each_are_stored_once_and_each_answered_only_after_its_event_is_committed()
+    {
+        var account = await ConnectedAccountAsync(Guid.CreateVersion7());
+        var bodies = Enumerable.Range(0, 150)
+            .Select(_ => SignedEvents.PaymentIntent("payment_intent.succeeded", account, SignedEvents.NewId("pi"), Guid.CreateVersion7(), 1000)).ToList();
+
+        var answers = await Task.WhenAll(bodies.Concat(bodies).Select(async body =>
+        {
+            var status = await _payments.PostAsync(body);
+            var id = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("id").GetString();
+            return (status, stored: await _payments.InTenantAsync(Guid.Empty, db => db.StripeEvents.AnyAsync(e => e.Id == id)));
+        }));
+        await _payments.SettledAsync();
+
+        Assert.All(answers, answer => Assert.Equal((HttpStatusCode.OK, true), answer));
+        var stored = await StoredAsync();
+        Assert.Equal(bodies.Count, stored.Count(e => e.Type == "payment_intent.succeeded"));
+        Assert.All(stored.Where(e => e.Type == "payment_intent.succeeded"), e => Assert.Equal(("payment recorded", 1), (e.Outcome, e.Attempts)));
+        Assert.Equal(bodies.Count, (await _payments.OutboxAsync<PaymentSucceeded>()).Count);
+    }
+
+    [Fact]
     public async Task While_one_payment_is_being_worked_its_next_event_waits_and_other_payments_are_worked()
     {
         var tenant = Guid.CreateVersion7();
