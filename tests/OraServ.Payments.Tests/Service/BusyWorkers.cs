@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using OraServ.ServiceDefaults;
+using OraServ.Testing;
 using Xunit;
 
 namespace OraServ.Payments.Tests.Service;
