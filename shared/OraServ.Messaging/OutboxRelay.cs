@@ -116,6 +116,7 @@ public sealed class OutboxRelay<TContext>(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        db.Database.AutoSavepointsEnabled = false;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var batch = await db.OutboxMessages
             .FromSqlRaw($"SELECT * FROM {MessagingModelExtensions.OutboxTable} WHERE dispatched_at IS NULL ORDER BY id LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")
