@@ -189,8 +189,11 @@ public sealed class Invoice
         }
     }
 
-    /// <summary>Issues the draft: its number, dates and pay link are fixed from now on.</summary>
-    public void Issue(string number, DateOnly issuedOn, string? terms, DateOnly? dueDate, string payToken, string payUrl, DateTimeOffset now)
+    /// <summary>
+    /// Issues the draft: its dates and pay link are fixed from now on. The number comes from the statement that stores
+    /// the issue (<see cref="Numbered"/>): the tenant's counter is taken as late as possible, so its lock is held briefly.
+    /// </summary>
+    public void Issue(DateOnly issuedOn, string? terms, DateOnly? dueDate, string payToken, string payUrl, DateTimeOffset now)
     {
         EnsureDraft("sent");
         if (Lines.Count == 0)
@@ -212,13 +215,22 @@ public sealed class Invoice
             Terms = Terms == OraServ.Invoicing.Terms.Custom ? OraServ.Invoicing.Terms.DueOnReceipt : Terms;
             DueDate = OraServ.Invoicing.Terms.DueDate(Terms, issuedOn);
         }
-        Number = number;
         IssuedOn = issuedOn;
         IssuedAt = now;
         PayToken = payToken;
         PayUrl = payUrl;
         Status = Total == 0m ? InvoiceStatus.Paid : InvoiceStatus.Open;
         PaidAt = Total == 0m ? now : null;
+    }
+
+    /// <summary>The gapless number the issuing statement took from the tenant's counter.</summary>
+    public void Numbered(string number)
+    {
+        if (Status == InvoiceStatus.Draft || Number is not null)
+        {
+            throw new InvalidOperationException("Only an invoice just issued takes a number, once.");
+        }
+        Number = number;
     }
 
     public void MarkVoid(DateTimeOffset now)

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -15,7 +16,8 @@ public sealed class InvoicingOptions
 }
 
 /// <summary>The money path of an invoice: draft from a job, issue, payments and refunds applied, void.</summary>
-public sealed class InvoiceWorkflow(InvoicingDbContext db, JobsClient jobs, TimeProvider time, Microsoft.Extensions.Options.IOptions<InvoicingOptions> options)
+public sealed class InvoiceWorkflow(
+    InvoicingDbContext db, JobsClient jobs, OutboxSignal outbox, TimeProvider time, Microsoft.Extensions.Options.IOptions<InvoicingOptions> options)
 {
     /// <summary>Invoicing's settings of the caller's business, created from the token on first use.</summary>
     public async Task<TenantSettings> SettingsAsync(TenantProfile profile, CancellationToken ct)
@@ -36,13 +38,17 @@ public sealed class InvoiceWorkflow(InvoicingDbContext db, JobsClient jobs, Time
     }
 
     /// <summary>"Invoice Job": the job's draft, made once however often and however concurrently it is asked for.</summary>
-    public async Task<(Invoice Invoice, bool Created)> InvoiceJobAsync(Guid jobId, TenantProfile profile, string? authorization, CancellationToken ct)
+    public async Task<(Invoice Invoice, bool Created)> InvoiceJobAsync(Guid jobId, TenantSettings settings, TenantProfile profile, string? authorization, CancellationToken ct)
     {
-        if (await LoadByJobAsync(jobId, ct) is { } existing)
+        // The usual case in one query: JobCompleted's snapshot is here and the job has no invoice yet.
+        var found = await db.JobSnapshots.AsNoTracking().Where(s => s.JobId == jobId)
+            .Select(s => new { Snapshot = s, Invoiced = db.Invoices.Any(i => i.JobId == jobId) })
+            .SingleOrDefaultAsync(ct);
+        if ((found is null || found.Invoiced) && await LoadByJobAsync(jobId, ct) is { } existing)
         {
             return (existing, false);
         }
-        var snapshot = await db.JobSnapshots.SingleOrDefaultAsync(s => s.JobId == jobId, ct);
+        var snapshot = found?.Snapshot;
         if (snapshot is null)
         {
             var (fetched, status) = await jobs.GetAsync(jobId, profile.TenantId, authorization, ct);
@@ -53,7 +59,6 @@ public sealed class InvoiceWorkflow(InvoicingDbContext db, JobsClient jobs, Time
             // Not stored here: JobCompleted brings the same snapshot, and its consumer keeps it.
             snapshot = fetched;
         }
-        var settings = await SettingsAsync(profile, ct);
         var invoice = Invoice.DraftFrom(snapshot, settings, time.GetUtcNow());
         db.Invoices.Add(invoice);
         try
@@ -73,54 +78,82 @@ public sealed class InvoiceWorkflow(InvoicingDbContext db, JobsClient jobs, Time
     }
 
     /// <summary>
-    /// Issues a draft: the next number of the tenant (taken in this transaction, so a rollback leaves no gap), the due
-    /// date from the terms in the tenant's calendar, an unguessable pay token; InvoiceIssued goes out with the commit.
-    /// Sending an open invoice again changes nothing.
+    /// Issues a draft: the next number of the tenant (gapless), the due date from the terms in the tenant's calendar, an
+    /// unguessable pay token; InvoiceIssued goes out with it. Sending an open invoice again changes nothing.
     /// </summary>
-    public async Task<Invoice?> SendAsync(Guid id, TenantProfile profile, string? terms, DateOnly? dueDate, CancellationToken ct)
+    public async Task<Invoice?> SendAsync(Guid id, TenantSettings settings, string? terms, DateOnly? dueDate, CancellationToken ct)
     {
-        var settings = await SettingsAsync(profile, ct);
-        var strategy = db.Database.CreateExecutionStrategy();
-        return await strategy.ExecuteAsync(async () =>
+        for (var attempt = 1; ; attempt++)
         {
-            db.ChangeTracker.Clear();
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            // Lock the invoice first: two sends of one draft wait for each other, the second finds it open.
-            var locked = await db.Database.SqlQuery<Guid>($"SELECT \"Id\" AS \"Value\" FROM invoices WHERE \"Id\" = {id} AND \"TenantId\" = {profile.TenantId} FOR UPDATE").ToListAsync(ct);
-            if (locked.Count == 0)
-            {
-                return null;
-            }
-            var invoice = await LoadAsync(id, ct);
-            if (invoice!.Status != InvoiceStatus.Draft)
+            var invoice = await db.Invoices.AsNoTracking().Include(i => i.Lines).Include(i => i.Payments).SingleOrDefaultAsync(i => i.Id == id, ct);
+            if (invoice is null || invoice.Status != InvoiceStatus.Draft)
             {
                 return invoice;
             }
-            if (invoice.Lines.Count == 0)
-            {
-                throw new FieldException("lines", "An invoice needs at least one line before it is sent.");
-            }
-            // The tenant's counter row is the lock that orders concurrent sends; its new value commits with the invoice.
-            var taken = await db.Database.SqlQuery<long>(
-                $"UPDATE tenant_settings SET next_number = next_number + 1 WHERE tenant_id = {profile.TenantId} RETURNING next_number - 1 AS \"Value\"").ToListAsync(ct);
-            var number = $"{settings.InvoicePrefix}{taken.Single():D6}";
+            var version = invoice.Version;
             var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-            var payUrl = $"{options.Value.PublicUrl.TrimEnd('/')}/pay/{token}";
-            invoice.Issue(number, settings.Today(time), terms, dueDate, token, payUrl, time.GetUtcNow());
-            db.Publish(Issued(invoice, settings));
-            if (invoice.Status == InvoiceStatus.Paid)
+            invoice.Issue(settings.Today(time), terms, dueDate, token, $"{options.Value.PublicUrl.TrimEnd('/')}/pay/{token}", time.GetUtcNow());
+            // Written without the number, which the statement below fills in as it takes it.
+            OutboxMessage[] events = invoice.Status == InvoiceStatus.Paid
+                ? [OutboxMessage.From(Issued(invoice, settings)), OutboxMessage.From(Paid(invoice))]
+                : [OutboxMessage.From(Issued(invoice, settings))];
+            if (await StoreIssueAsync(invoice, version, events, ct) is { } number)
             {
-                db.Publish(Paid(invoice));
+                invoice.Numbered(number);
+                outbox.Pulse();
+                InvoicingMetrics.InvoiceIssued(invoice);
+                if (invoice.Status == InvoiceStatus.Paid)
+                {
+                    InvoicingMetrics.InvoicePaid(invoice);
+                }
+                return invoice;
             }
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            InvoicingMetrics.InvoiceIssued(invoice);
-            if (invoice.Status == InvoiceStatus.Paid)
+            if (attempt == 3)
             {
-                InvoicingMetrics.InvoicePaid(invoice);
+                throw new ConflictException("The invoice kept changing while it was being sent; load it again and retry.");
             }
-            return invoice;
-        });
+        }
+    }
+
+    /// <summary>
+    /// Stores an issue in one statement that commits on its own: it locks the invoice if it is still the draft that was
+    /// read (same xmin), then takes the tenant's next number, writes the invoice and its events with that number. The
+    /// counter's row lock orders every send of the tenant and keeps numbers gapless; taken last, and released by the
+    /// commit that follows inside PostgreSQL, it is held for one row update and one WAL flush, never across a round
+    /// trip to this process. Null when the invoice changed since it was read (nothing is written then).
+    /// </summary>
+    private async Task<string?> StoreIssueAsync(Invoice invoice, uint version, OutboxMessage[] events, CancellationToken ct)
+    {
+        var status = invoice.Status.ToString();
+        var ids = events.Select(e => e.Id).ToArray();
+        var types = events.Select(e => e.Type).ToArray();
+        var bodies = events.Select(e => e.Body).ToArray();
+        var occurred = events.Select(e => e.OccurredAt).ToArray();
+        var traces = events.Select(e => e.TraceParent).ToArray();
+        var numbers = await db.Database.SqlQuery<string>(
+            $"""
+            WITH draft AS (
+                SELECT "Id" FROM invoices
+                WHERE "Id" = {invoice.Id} AND "TenantId" = {invoice.TenantId} AND "Status" = 'Draft' AND xmin::text = {version.ToString(CultureInfo.InvariantCulture)}
+                FOR UPDATE
+            ), taken AS (
+                UPDATE tenant_settings SET next_number = next_number + 1
+                WHERE tenant_id = {invoice.TenantId} AND EXISTS (SELECT FROM draft)
+                RETURNING "InvoicePrefix" || lpad((next_number - 1)::text, greatest(6, length((next_number - 1)::text)), '0') AS number
+            ), issued AS (
+                UPDATE invoices SET "Number" = taken.number, "Status" = {status}, "Terms" = {invoice.Terms}, "IssuedOn" = {invoice.IssuedOn},
+                    "IssuedAt" = {invoice.IssuedAt}, "DueDate" = {invoice.DueDate}, "PayToken" = {invoice.PayToken}, "PayUrl" = {invoice.PayUrl},
+                    "PaidAt" = {invoice.PaidAt}
+                FROM taken WHERE invoices."Id" = {invoice.Id}
+                RETURNING taken.number
+            ), published AS (
+                INSERT INTO outbox_messages (id, tenant_id, type, body, occurred_at, trace_parent, attempts)
+                SELECT e.id, {invoice.TenantId}, e.type, jsonb_set(e.body::jsonb, ARRAY['number'], to_jsonb(issued.number)), e.occurred_at, e.trace_parent, 0
+                FROM issued, unnest({ids}, {types}, {bodies}, {occurred}, {traces}) AS e(id, type, body, occurred_at, trace_parent)
+            )
+            SELECT number AS "Value" FROM issued
+            """).ToListAsync(ct);
+        return numbers.SingleOrDefault();
     }
 
     public async Task<Invoice?> VoidAsync(Guid id, CancellationToken ct)

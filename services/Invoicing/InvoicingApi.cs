@@ -75,8 +75,9 @@ public static class InvoicingApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["jobId"] = ["Required."] });
         }
         var profile = TenantProfile.From(http.User);
-        var (invoice, created) = await workflow.InvoiceJobAsync(jobId, profile, http.Request.Headers.Authorization, ct);
-        var response = InvoiceResponse.From(invoice, (await workflow.SettingsAsync(profile, ct)).Today(time));
+        var settings = await workflow.SettingsAsync(profile, ct);
+        var (invoice, created) = await workflow.InvoiceJobAsync(jobId, settings, profile, http.Request.Headers.Authorization, ct);
+        var response = InvoiceResponse.From(invoice, settings.Today(time));
         return created ? TypedResults.Created($"/api/invoices/{invoice.Id}", response) : TypedResults.Ok(response);
     }
 
@@ -155,11 +156,11 @@ public static class InvoicingApi
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["dueDate"] = ["Must be a date between 2000 and 2100."] });
         }
-        var profile = TenantProfile.From(http.User);
-        var invoice = await workflow.SendAsync(id, profile, request?.Terms, request?.DueDate, ct);
+        var settings = await workflow.SettingsAsync(TenantProfile.From(http.User), ct);
+        var invoice = await workflow.SendAsync(id, settings, request?.Terms, request?.DueDate, ct);
         return invoice is null
             ? TypedResults.NotFound()
-            : TypedResults.Ok(InvoiceResponse.From(invoice, (await workflow.SettingsAsync(profile, ct)).Today(time)));
+            : TypedResults.Ok(InvoiceResponse.From(invoice, settings.Today(time)));
     }
 
     public static async Task<Results<Ok<InvoiceResponse>, NotFound>> Void(

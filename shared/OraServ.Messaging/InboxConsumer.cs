@@ -28,6 +28,9 @@ public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServicePro
             return;
         }
 
+        // A failed save fails the whole unit (the message is retried), so EF's savepoint around each save in the
+        // transaction would only cost two round trips.
+        db.Database.AutoSavepointsEnabled = false;
         var strategy = db.Database.CreateExecutionStrategy();
         await strategy.ExecuteAsync(async () =>
         {

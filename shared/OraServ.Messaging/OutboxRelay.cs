@@ -17,18 +17,23 @@ public class WakeSignal
 
     public void Pulse() => _signal.Writer.TryWrite(true);
 
-    /// <summary>Waits for a pulse or the timeout, whichever comes first.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    /// <summary>Waits for a pulse or the timeout, whichever comes first; true when a pulse ended it.</summary>
+    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct)
     {
+        if (_signal.Reader.TryRead(out _))
+        {
+            return true;
+        }
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timer.CancelAfter(timeout);
         try
         {
             await _signal.Reader.WaitToReadAsync(timer.Token);
-            _signal.Reader.TryRead(out _);
+            return _signal.Reader.TryRead(out _);
         }
         catch (OperationCanceledException)
         {
+            return false;
         }
     }
 }
@@ -36,11 +41,30 @@ public class WakeSignal
 /// <summary>Wakes the relay as soon as a unit of work with events commits, so events do not wait for the next poll.</summary>
 public sealed class OutboxSignal : WakeSignal;
 
+/// <summary>
+/// Pulses the relay when events were saved: at once outside a transaction, at the commit inside one. A save without
+/// events (a draft, a delivery-log row, the relay marking rows sent) does not wake it: at 50 saves a second, those
+/// rounds were an empty claiming transaction each.
+/// </summary>
 internal sealed class OutboxSignalInterceptor(OutboxSignal signal) : SaveChangesInterceptor
 {
+    internal static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContext, object> EventsSaved = [];
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is { } context && context.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added))
+        {
+            EventsSaved.AddOrUpdate(context, signal);
+        }
+        return ValueTask.FromResult(result);
+    }
+
     public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        signal.Pulse();
+        if (eventData.Context is { } context && context.Database.CurrentTransaction is null && EventsSaved.Remove(context))
+        {
+            signal.Pulse();
+        }
         return ValueTask.FromResult(result);
     }
 }
@@ -49,7 +73,19 @@ internal sealed class OutboxTransactionInterceptor(OutboxSignal signal) : DbTran
 {
     public override Task TransactionCommittedAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        signal.Pulse();
+        if (eventData.Context is { } context && OutboxSignalInterceptor.EventsSaved.Remove(context))
+        {
+            signal.Pulse();
+        }
+        return Task.CompletedTask;
+    }
+
+    public override Task TransactionRolledBackAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context is { } context)
+        {
+            OutboxSignalInterceptor.EventsSaved.Remove(context);
+        }
         return Task.CompletedTask;
     }
 }
@@ -116,6 +152,7 @@ public sealed class OutboxRelay<TContext>(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        db.Database.AutoSavepointsEnabled = false;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var batch = await db.OutboxMessages
             .FromSqlRaw($"SELECT * FROM {MessagingModelExtensions.OutboxTable} WHERE dispatched_at IS NULL ORDER BY id LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")

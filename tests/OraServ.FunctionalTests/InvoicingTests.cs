@@ -108,6 +108,89 @@ public sealed class InvoicingTests(MoneyPathFixture fixture)
     }
 
     [Fact]
+    public async Task Ten_concurrent_sends_of_one_draft_give_it_one_number_and_one_InvoiceIssued_and_the_next_invoice_the_next_number()
+    {
+        var tenant = Guid.CreateVersion7();
+        var api = fixture.Invoicing.ClientFor(tenant, "dispatcher");
+        var draft = await (await api.PostAsJsonAsync("/api/invoices", new { jobId = await fixture.CompletedJobAsync(tenant) })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+
+        var sent = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+            await (await api.PostAsJsonAsync($"/api/invoices/{draft!.Id}/send", new { terms = "net_15" })).EnsureSuccessStatusCode()
+                .Content.ReadFromJsonAsync<InvoiceResponse>(Json)));
+
+        Assert.All(sent, i => Assert.Equal(("INV-000001", "open", sent[0]!.PayUrl), (i!.Number, i.Status, i.PayUrl)));
+        var issued = Assert.Single(await OutboxEventsAsync<InvoiceIssued>(tenant));
+        Assert.Equal(("INV-000001", sent[0]!.PayUrl), (issued.Number, issued.PayUrl));
+        var next = await SentInvoiceAsync(tenant);
+        Assert.Equal("INV-000002", next.Number);
+    }
+
+    [Fact]
+    public async Task Invoice_numbers_keep_counting_past_six_digits()
+    {
+        var tenant = Guid.CreateVersion7();
+        var api = fixture.Invoicing.ClientFor(tenant);
+        (await api.PutAsJsonAsync("/api/invoices/settings", new { invoicePrefix = "N/" })).EnsureSuccessStatusCode();
+        await using (var scope = fixture.Invoicing.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<InvoicingDbContext>().Database
+                .ExecuteSqlAsync($"UPDATE tenant_settings SET next_number = 999999 WHERE tenant_id = {tenant}");
+        }
+
+        var first = await SentInvoiceAsync(tenant);
+        var second = await SentInvoiceAsync(tenant);
+
+        Assert.Equal(("N/999999", "N/1000000"), (first.Number, second.Number));
+        Assert.Equal(["N/1000000", "N/999999"], (await OutboxEventsAsync<InvoiceIssued>(tenant)).Select(e => e.Number).Order(StringComparer.Ordinal));
+        var settings = await api.GetFromJsonAsync<SettingsResponse>("/api/invoices/settings", Json);
+        Assert.Equal(1_000_001, settings!.NextNumber);
+    }
+
+    [Fact]
+    public async Task An_invoice_totalling_zero_is_paid_when_sent_and_both_its_events_carry_its_number()
+    {
+        var tenant = Guid.CreateVersion7();
+        var api = fixture.Invoicing.ClientFor(tenant);
+        var jobId = await fixture.CompletedJobAsync(tenant, new { kind = "service", description = "Warranty call-out", quantity = 1m, unitPrice = 0m, taxable = false });
+        var draft = await (await api.PostAsJsonAsync("/api/invoices", new { jobId })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+
+        var sent = await (await api.PostAsJsonAsync($"/api/invoices/{draft!.Id}/send", new { })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<InvoiceResponse>(Json);
+
+        Assert.Equal(("INV-000001", "paid", 0m), (sent!.Number, sent.Status, sent.AmountDue));
+        Assert.NotNull(sent.PaidAt);
+        Assert.Equal("INV-000001", Assert.Single(await OutboxEventsAsync<InvoiceIssued>(tenant)).Number);
+        Assert.Equal("INV-000001", Assert.Single(await OutboxEventsAsync<InvoicePaid>(tenant)).Number);
+        var reloaded = await api.GetFromJsonAsync<InvoiceResponse>($"/api/invoices/{draft.Id}", Json);
+        Assert.Equal(("INV-000001", "paid"), (reloaded!.Number, reloaded.Status));
+    }
+
+    [Fact]
+    public async Task Invoice_Job_builds_the_draft_from_the_JobCompleted_snapshot_without_asking_Jobs()
+    {
+        var tenant = Guid.CreateVersion7();
+        // A job Jobs does not know: only the event describes it, so asking Jobs would answer "No such job".
+        var completed = new JobCompleted
+        {
+            TenantId = tenant, JobId = Guid.CreateVersion7(), Title = "Boiler service", Currency = "USD", CompletedAt = DateTimeOffset.UtcNow,
+            Client = new ClientContact { ClientId = Guid.CreateVersion7(), FirstName = "Sam", LastName = "Okafor", Email = "sam@example.com" },
+            Lines = [new JobLine { Kind = "service", Description = "Annual boiler service", Quantity = 1m, UnitPrice = 180m, Taxable = false }],
+        };
+        await fixture.Invoicing.Services.GetRequiredService<IBus>().Publish(completed);
+        await SnapshotStoredAsync(completed.JobId);
+        var api = fixture.Invoicing.ClientFor(tenant);
+
+        var first = await api.PostAsJsonAsync("/api/invoices", new { jobId = completed.JobId });
+        var again = await api.PostAsJsonAsync("/api/invoices", new { jobId = completed.JobId });
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (first.StatusCode, again.StatusCode));
+        var draft = (await first.Content.ReadFromJsonAsync<InvoiceResponse>(Json))!;
+        Assert.Equal(("Sam", "Boiler service", 180m), (draft.Client.FirstName, draft.JobTitle, draft.Total));
+        Assert.Equal(["Annual boiler service"], draft.Lines.Select(l => l.Description));
+        Assert.Equal(draft.Id, (await again.Content.ReadFromJsonAsync<InvoiceResponse>(Json))!.Id);
+        Assert.Single((await api.GetFromJsonAsync<List<InvoiceResponse>>("/api/invoices", Json))!);
+    }
+
+    [Fact]
     public async Task The_issued_event_carries_the_time_zone_of_the_tenants_calendar()
     {
         var tenant = Guid.CreateVersion7();
@@ -365,6 +448,23 @@ public sealed class InvoicingTests(MoneyPathFixture fixture)
         var draft = await (await api.PostAsJsonAsync("/api/invoices", new { jobId = await fixture.CompletedJobAsync(tenant) })).Content.ReadFromJsonAsync<InvoiceResponse>(Json);
         var sent = await (await api.PostAsJsonAsync($"/api/invoices/{draft!.Id}/send", new { terms = "net_30" })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<InvoiceResponse>(Json);
         return sent!;
+    }
+
+    private async Task SnapshotStoredAsync(Guid jobId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            await using (var scope = fixture.Invoicing.Services.CreateAsyncScope())
+            {
+                if (await scope.ServiceProvider.GetRequiredService<InvoicingDbContext>().JobSnapshots.IgnoreQueryFilters().AnyAsync(s => s.JobId == jobId))
+                {
+                    return;
+                }
+            }
+            Assert.True(DateTime.UtcNow < deadline, "JobCompleted was not consumed within 30 s.");
+            await Task.Delay(100);
+        }
     }
 
     private async Task<List<T>> OutboxEventsAsync<T>(Guid tenant) where T : IntegrationEvent
