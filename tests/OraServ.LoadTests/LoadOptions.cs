@@ -19,6 +19,12 @@ public sealed record LoadOptions
           money-path       --count full paths (job, complete, Invoice Job, send, pay page, intent, confirm with
                            pm_card_visa at the emulator, the emulator's webhook -> PAID), started at --rate per second
           all              the four in that order with their default rates, one tenant
+          faults           --count money paths (default 200) at --rate (default 5) with one --fault injected when half of
+                           the cards are confirmed, then checks that nothing was lost or doubled (exit code 1 if not):
+                           rabbitmq-stop     the RabbitMQ node stopped for --fault-seconds (default 30), then started again
+                           postgres-restart  PostgreSQL restarted (pg_ctl stop -m fast, started again on the same data)
+                           invoicing-kill    Invoicing SIGKILLed, started again after --fault-seconds (default 5)
+                           redeliver         the emulator redelivers every event of the run 3 more times, shuffled
 
         options:
           --rate <per second>      arrival rate (open loop: requests start on schedule whether or not earlier ones finished)
@@ -29,7 +35,11 @@ public sealed record LoadOptions
           --gateway <url>          default http://127.0.0.1:8080
           --emulator <url>         default http://127.0.0.1:12111
           --webhook-secret <s>     default "whsec_" + the content of .data/stripe-webhook-secret (found upwards from here)
-          --timeout <seconds>      how long to wait for PAID before counting a path as lost (default 60)
+          --timeout <seconds>      how long to wait for PAID before counting a path as lost (default 60; faults: 300)
+          --fault <kind>           faults: which fault (above)
+          --fault-seconds <s>      faults: how long the broker or the service stays down
+          --settle <seconds>       faults: how long to wait for outboxes and the Stripe event log to empty (default 300)
+          --patience <seconds>     faults: how long a step is tried again after a 5xx or no answer (default 120)
         """;
 
     public required string Scenario { get; init; }
@@ -41,6 +51,10 @@ public sealed record LoadOptions
     public Uri Emulator { get; init; } = new("http://127.0.0.1:12111");
     public string? WebhookSecret { get; init; }
     public TimeSpan PaidTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public string? Fault { get; init; }
+    public TimeSpan? FaultDuration { get; init; }
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(300);
+    public TimeSpan Patience { get; init; } = TimeSpan.FromSeconds(120);
 
     /// <summary>How many arrivals: --count, or --rate x --duration, or the scenario's default.</summary>
     public int Arrivals(double defaultRate, double defaultSeconds) =>
@@ -53,6 +67,10 @@ public sealed record LoadOptions
             return null;
         }
         var options = new LoadOptions { Scenario = args[0] };
+        if (options.Scenario == "faults")
+        {
+            options = options with { PaidTimeout = TimeSpan.FromSeconds(300) };
+        }
         for (var i = 1; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -66,6 +84,10 @@ public sealed record LoadOptions
                 "--emulator" => options with { Emulator = new Uri(value) },
                 "--webhook-secret" => options with { WebhookSecret = value },
                 "--timeout" => options with { PaidTimeout = TimeSpan.FromSeconds(Number(value)) },
+                "--fault" => options with { Fault = value },
+                "--fault-seconds" => options with { FaultDuration = TimeSpan.FromSeconds(Number(value)) },
+                "--settle" => options with { Settle = TimeSpan.FromSeconds(Number(value)) },
+                "--patience" => options with { Patience = TimeSpan.FromSeconds(Number(value)) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };
             i++;

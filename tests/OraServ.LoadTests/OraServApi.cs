@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -203,6 +204,53 @@ public sealed class OraServApi(LoadOptions options) : IDisposable
             step.Failure(ex.HttpRequestError.ToString());
         }
         return null;
+    }
+
+    /// <summary>
+    /// Like <see cref="TimedAsync"/>, but a 5xx, a timeout or no answer is tried again every second until
+    /// <paramref name="patience"/> has passed, as a person does while a part of the system is down; a 4xx is final.
+    /// </summary>
+    public static async Task<JsonElement?> PatientAsync(HttpClient http, StepStats step, long since, Func<HttpRequestMessage> request, TimeSpan patience)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            string outcome;
+            string? example = null;
+            try
+            {
+                using var message = request();
+                using var response = await http.SendAsync(message);
+                var body = await response.Content.ReadAsStringAsync();
+                if (response.IsSuccessStatusCode)
+                {
+                    step.Success(OpenLoop.MillisecondsSince(since));
+                    return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
+                }
+                outcome = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+                example = body;
+                if ((int)response.StatusCode < 500)
+                {
+                    step.Failure(outcome, example);
+                    return null;
+                }
+            }
+            catch (TaskCanceledException)
+            {
+                outcome = "timeout";
+            }
+            catch (HttpRequestException ex)
+            {
+                outcome = ex.HttpRequestError.ToString();
+            }
+            if (Stopwatch.GetElapsedTime(started) > patience)
+            {
+                step.Failure(outcome, example);
+                return null;
+            }
+            step.Retry();
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
     }
 
     public static HttpRequestMessage Post(string path, object? body) =>

@@ -15,7 +15,7 @@ catch (ArgumentException ex)
 string[] scenarios = options?.Scenario switch
 {
     "all" => ["invoice", "webhook-to-paid", "money-path", "webhook-ingest"],
-    "invoice" or "webhook-ingest" or "webhook-to-paid" or "money-path" => [options.Scenario],
+    "invoice" or "webhook-ingest" or "webhook-to-paid" or "money-path" or "faults" => [options.Scenario],
     _ => [],
 };
 if (options is null || scenarios.Length == 0)
@@ -36,6 +36,7 @@ var tenant = tenants[0];
 Console.WriteLine($"Signed up {tenants.Length} tenant(s), each with its Stripe account active.");
 await using var dashboard = await DashboardWatch.ConnectAsync(options.Gateway, tenant.AccessToken);
 
+var failed = false;
 foreach (var scenario in scenarios)
 {
     // Under "all" each scenario runs with its own defaults.
@@ -46,6 +47,7 @@ foreach (var scenario in scenarios)
         "invoice" => await InvoiceScenario.RunAsync(run, tenants),
         "webhook-ingest" => await WebhookIngestScenario.RunAsync(run, tenant, dashboard),
         "webhook-to-paid" => await WebhookToPaidScenario.RunAsync(run, tenant, dashboard),
+        "faults" => await FaultScenario.RunAsync(run, tenant, dashboard),
         _ => await MoneyPathScenario.RunAsync(run, tenant, dashboard),
     };
     var after = result.MeasuringEnds();
@@ -59,6 +61,11 @@ foreach (var scenario in scenarios)
     }
     Console.WriteLine();
     Console.WriteLine(StepStats.Table(result.Steps));
+    if (result.Checks.Count > 0)
+    {
+        Console.WriteLine(OraServ.LoadTests.Faults.FaultChecks.Table(result.Checks));
+        failed |= result.Checks.Any(c => !c.Passed);
+    }
     foreach (var example in result.Steps.SelectMany(s => s.FailureExamples))
     {
         Console.WriteLine($"- {example}");
@@ -70,6 +77,6 @@ foreach (var scenario in scenarios)
         run.Dispose();
     }
 }
-return 0;
+return failed ? 1 : 0;
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";

@@ -29,16 +29,7 @@ public static class ServiceProcesses
     /// <summary>The processes of the local run started from the checkout at <paramref name="root"/> (the folder holding .data).</summary>
     public static IReadOnlyList<Sample> Take(string root)
     {
-        var processes = new List<Proc>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(dir), out var pid) && Read(pid, dir) is { Argv.Length: > 0 } proc
-                && !proc.Argv.Any(a => a.Contains("Migrate:Only", StringComparison.Ordinal)))
-            {
-                processes.Add(proc);
-            }
-        }
-
+        var processes = All();
         var samples = Groups.Select(g => Measure(g.Name, processes.Where(p => g.Matches(p, root)))).ToList();
         // PostgreSQL: the server whose data folder is the checkout's, and every backend it forked.
         var servers = processes.Where(p => p.Argv[0].EndsWith("/postgres", StringComparison.Ordinal) && p.Argv.Any(a => a.StartsWith(root, StringComparison.Ordinal)))
@@ -48,6 +39,31 @@ public static class ServiceProcesses
         samples.Add(Measure("aspire dashboard + dcp", processes.Where(p => Path.GetFileName(p.Argv[0]) is "Aspire.Dashboard" or "dcp" or "dcpctrl"
             || p.Argv.Any(a => a.EndsWith("Aspire.Dashboard.dll", StringComparison.Ordinal)))));
         return samples;
+    }
+
+    /// <summary>The processes of one group of the report (e.g. "invoicing", "rabbitmq (beam.smp)") of the checkout's local run.</summary>
+    public static IReadOnlyList<Proc> Find(string root, string name)
+    {
+        var group = Groups.Single(g => g.Name == name);
+        return [.. All().Where(p => group.Matches(p, root))];
+    }
+
+    /// <summary>The PostgreSQL server (postmaster) whose data folder is in the checkout, if one runs.</summary>
+    public static Proc? PostgresServer(string root) =>
+        All().FirstOrDefault(p => p.Argv[0].EndsWith("/postgres", StringComparison.Ordinal) && p.Argv.Any(a => a.StartsWith(root, StringComparison.Ordinal)));
+
+    private static List<Proc> All()
+    {
+        var processes = new List<Proc>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Read(pid, dir) is { Argv.Length: > 0 } proc
+                && !proc.Argv.Any(a => a.Contains("Migrate:Only", StringComparison.Ordinal)))
+            {
+                processes.Add(proc);
+            }
+        }
+        return processes;
     }
 
     private static Sample Measure(string name, IEnumerable<Proc> processes)

@@ -23,6 +23,13 @@ public sealed class StepStats(string name)
 
     public int Failed => _failures.Values.Sum();
 
+    private int _retried;
+
+    /// <summary>Requests sent again after a 5xx or no answer (fault runs only: a dispatcher clicks again, a customer reloads).</summary>
+    public int Retried => Volatile.Read(ref _retried);
+
+    public void Retry() => Interlocked.Increment(ref _retried);
+
     public void Success(double milliseconds)
     {
         _latencies.Enqueue(milliseconds);

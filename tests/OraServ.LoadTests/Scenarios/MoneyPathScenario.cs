@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 
 namespace OraServ.LoadTests.Scenarios;
@@ -16,103 +18,140 @@ public static class MoneyPathScenario
         var count = api.Options.Arrivals(5, 40);
         var result = new ScenarioResult($"money-path: {count} full paths started at {rate}/s", api.Options.CheckoutRoot());
         result.MeasuringStarts();
-        var createJob = result.Step("create job");
-        var completeJob = result.Step("complete job");
-        var invoiceJob = result.Step("Invoice Job");
-        var send = result.Step("send");
-        var payPage = result.Step("send -> pay page ready (InvoiceIssued at Payments)");
-        var intent = result.Step("create intent (POST /api/pay/{token}/intent)");
-        var confirm = result.Step("confirm at Stripe (emulator, pm_card_visa)");
-        var toPaid = result.Step("confirmed -> emulator webhook -> PAID on the dashboard");
-        var whole = result.Step("whole path");
-
-        await OpenLoop.RunAsync(rate, count, async (i, due) =>
-        {
-            var owner = tenant.Owner;
-            var job = await OraServApi.TimedAsync(owner, createJob, due, OraServApi.Post("/api/jobs", OraServApi.JobRequest(tenant.ClientIds[i % tenant.ClientIds.Length], i)));
-            if (job is not { } j)
-            {
-                whole.Failure("create job");
-                return;
-            }
-            var jobId = j.GetProperty("id").GetGuid();
-            if (await OraServApi.TimedAsync(owner, completeJob, Stopwatch.GetTimestamp(), OraServApi.Post($"/api/jobs/{jobId}/complete", new { notes = "Done" })) is null)
-            {
-                whole.Failure("complete job");
-                return;
-            }
-            if (await OraServApi.TimedAsync(owner, invoiceJob, Stopwatch.GetTimestamp(), OraServApi.Post("/api/invoices", new { jobId })) is not { } draft)
-            {
-                whole.Failure("Invoice Job");
-                return;
-            }
-            var invoiceId = draft.GetProperty("id").GetGuid();
-            if (await OraServApi.TimedAsync(owner, send, Stopwatch.GetTimestamp(), OraServApi.Post($"/api/invoices/{invoiceId}/send", new { terms = "due_on_receipt" })) is not { } sent)
-            {
-                whole.Failure("send");
-                return;
-            }
-            var token = OraServApi.PayToken(sent);
-            if (!await PayPageAsync(api, payPage, token))
-            {
-                whole.Failure("pay page");
-                return;
-            }
-            if (await OraServApi.TimedAsync(api.Anonymous, intent, Stopwatch.GetTimestamp(), OraServApi.Post($"/api/pay/{token}/intent", null)) is not { } created)
-            {
-                whole.Failure("intent");
-                return;
-            }
-            var paid = dashboard.PaidAsync(invoiceId);
-            var request = api.Confirm(created.GetProperty("paymentIntentId").GetString()!, created.GetProperty("stripeAccount").GetString()!);
-            if (await OraServApi.TimedAsync(api.Emulator, confirm, Stopwatch.GetTimestamp(), request) is null)
-            {
-                whole.Failure("confirm");
-                return;
-            }
-            var confirmed = Stopwatch.GetTimestamp();
-            if (await Task.WhenAny(paid, Task.Delay(api.Options.PaidTimeout)) != paid)
-            {
-                var outcome = await WebhookToPaidScenario.ReadsPaidAsync(tenant, invoiceId) ? "paid, no push in time" : "not paid in time";
-                toPaid.Failure(outcome);
-                whole.Failure(outcome);
-                return;
-            }
-            var at = await paid;
-            toPaid.Success(Stopwatch.GetElapsedTime(confirmed, at).TotalMilliseconds);
-            whole.Success(Stopwatch.GetElapsedTime(due, at).TotalMilliseconds);
-        }, [.. result.Steps]);
+        var paths = new MoneyPaths(result, api, tenant, dashboard, TimeSpan.Zero);
+        await OpenLoop.RunAsync(rate, count, paths.RunOneAsync, [.. result.Steps]);
         return result;
+    }
+}
+
+/// <summary>
+/// The steps of the money path and what each path got to: the paths whose card was confirmed at Stripe (a payment
+/// taken) with their invoice and intent. With patience, a step that meets a 5xx or no answer is tried again.
+/// </summary>
+public sealed class MoneyPaths(ScenarioResult result, OraServApi api, Tenant tenant, DashboardWatch dashboard, TimeSpan patience)
+{
+    private readonly StepStats _createJob = result.Step("create job");
+    private readonly StepStats _completeJob = result.Step("complete job");
+    private readonly StepStats _invoiceJob = result.Step("Invoice Job");
+    private readonly StepStats _send = result.Step("send");
+    private readonly StepStats _payPage = result.Step("send -> pay page ready (InvoiceIssued at Payments)");
+    private readonly StepStats _intent = result.Step("create intent (POST /api/pay/{token}/intent)");
+    private readonly StepStats _confirm = result.Step("confirm at Stripe (emulator, pm_card_visa)");
+    private readonly StepStats _toPaid = result.Step("confirmed -> emulator webhook -> PAID on the dashboard");
+    private readonly StepStats _whole = result.Step("whole path");
+    private int _confirmed;
+
+    /// <summary>Invoice id -> PaymentIntent id of every path whose card the emulator confirmed.</summary>
+    public ConcurrentDictionary<Guid, string> Paid { get; } = new();
+
+    /// <summary>Invoices of every path that got as far as "Invoice Job".</summary>
+    public ConcurrentBag<Guid> Invoices { get; } = [];
+
+    /// <summary>Raised with the number of cards confirmed so far, each time one is.</summary>
+    public Action<int>? Confirmed { get; init; }
+
+    public StepStats Whole => _whole;
+
+    public async Task RunOneAsync(int i, long due)
+    {
+        var owner = tenant.Owner;
+        var job = await OraServApi.PatientAsync(owner, _createJob, due, () => OraServApi.Post("/api/jobs", OraServApi.JobRequest(tenant.ClientIds[i % tenant.ClientIds.Length], i)), patience);
+        if (job is not { } j)
+        {
+            _whole.Failure("create job");
+            return;
+        }
+        var jobId = j.GetProperty("id").GetGuid();
+        if (await OraServApi.PatientAsync(owner, _completeJob, Stopwatch.GetTimestamp(), () => OraServApi.Post($"/api/jobs/{jobId}/complete", new { notes = "Done" }), patience) is null)
+        {
+            _whole.Failure("complete job");
+            return;
+        }
+        if (await OraServApi.PatientAsync(owner, _invoiceJob, Stopwatch.GetTimestamp(), () => OraServApi.Post("/api/invoices", new { jobId }), patience) is not { } draft)
+        {
+            _whole.Failure("Invoice Job");
+            return;
+        }
+        var invoiceId = draft.GetProperty("id").GetGuid();
+        Invoices.Add(invoiceId);
+        if (await OraServApi.PatientAsync(owner, _send, Stopwatch.GetTimestamp(), () => OraServApi.Post($"/api/invoices/{invoiceId}/send", new { terms = "due_on_receipt" }), patience) is not { } sent)
+        {
+            _whole.Failure("send");
+            return;
+        }
+        var token = OraServApi.PayToken(sent);
+        if (!await PayPageAsync(token))
+        {
+            _whole.Failure("pay page");
+            return;
+        }
+        if (await OraServApi.PatientAsync(api.Anonymous, _intent, Stopwatch.GetTimestamp(), () => OraServApi.Post($"/api/pay/{token}/intent", null), patience) is not { } created)
+        {
+            _whole.Failure("intent");
+            return;
+        }
+        var paid = dashboard.PaidAsync(invoiceId);
+        var intentId = created.GetProperty("paymentIntentId").GetString()!;
+        var account = created.GetProperty("stripeAccount").GetString()!;
+        if (await OraServApi.PatientAsync(api.Emulator, _confirm, Stopwatch.GetTimestamp(), () => api.Confirm(intentId, account), patience) is null)
+        {
+            _whole.Failure("confirm");
+            return;
+        }
+        Paid[invoiceId] = intentId;
+        Confirmed?.Invoke(Interlocked.Increment(ref _confirmed));
+        var confirmed = Stopwatch.GetTimestamp();
+        if (await Task.WhenAny(paid, Task.Delay(api.Options.PaidTimeout)) != paid)
+        {
+            var outcome = await WebhookToPaidScenario.ReadsPaidAsync(tenant, invoiceId) ? "paid, no push in time" : "not paid in time";
+            _toPaid.Failure(outcome);
+            _whole.Failure(outcome);
+            return;
+        }
+        var at = await paid;
+        _toPaid.Success(Stopwatch.GetElapsedTime(confirmed, at).TotalMilliseconds);
+        _whole.Success(Stopwatch.GetElapsedTime(due, at).TotalMilliseconds);
     }
 
     /// <summary>The customer opens the pay link: 404 until InvoiceIssued has reached Payments, then the page.</summary>
-    private static async Task<bool> PayPageAsync(OraServApi api, StepStats step, string token)
+    private async Task<bool> PayPageAsync(string token)
     {
         var started = Stopwatch.GetTimestamp();
         while (Stopwatch.GetElapsedTime(started) < api.Options.PaidTimeout)
         {
+            string outcome;
             try
             {
                 using var response = await api.Anonymous.GetAsync($"/api/pay/{token}");
                 if (response.IsSuccessStatusCode)
                 {
-                    step.Success(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    _payPage.Success(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     return true;
                 }
-                if (response.StatusCode != HttpStatusCode.NotFound)
+                outcome = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+                if (response.StatusCode != HttpStatusCode.NotFound && ((int)response.StatusCode < 500 || patience == TimeSpan.Zero))
                 {
-                    step.Failure(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    _payPage.Failure(outcome);
                     return false;
                 }
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                step.Failure(ex.HttpRequestError.ToString());
-                return false;
+                outcome = ex is HttpRequestException http ? http.HttpRequestError.ToString() : "timeout";
+                if (patience == TimeSpan.Zero)
+                {
+                    _payPage.Failure(outcome);
+                    return false;
+                }
+            }
+            if (outcome != "404")
+            {
+                _payPage.Retry();
+                await Task.Delay(TimeSpan.FromSeconds(1));
             }
             await Task.Delay(20);
         }
-        step.Failure("timeout");
+        _payPage.Failure("timeout");
         return false;
     }
 }

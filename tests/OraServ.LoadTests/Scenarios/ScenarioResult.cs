@@ -9,6 +9,9 @@ public sealed class ScenarioResult(string title, string checkoutRoot)
 
     public List<string> Notes { get; } = [];
 
+    /// <summary>Checks after a fault run; any that failed makes the driver exit with 1.</summary>
+    public List<Faults.FaultChecks.Check> Checks { get; } = [];
+
     /// <summary>The processes as the measured phase began (after the setup), for the memory and CPU table.</summary>
     public IReadOnlyList<ServiceProcesses.Sample>? Before { get; private set; }
 
