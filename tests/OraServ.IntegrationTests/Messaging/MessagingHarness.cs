@@ -89,12 +89,12 @@ public sealed class MessagingHarness : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<MessagingHarness> StartAsync(string postgres, string rabbitMq, Action<IBusRegistrationConfigurator> consumers)
+    public static async Task<MessagingHarness> StartAsync(string postgres, string rabbitMq, Action<IBusRegistrationConfigurator> consumers, string endpointPrefix = "")
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration["ConnectionStrings:widgetsdb"] = postgres;
         builder.Configuration[$"ConnectionStrings:{ResourceNames.Messaging}"] = rabbitMq;
-        builder.Configuration["Messaging:EndpointPrefix"] = "";
+        builder.Configuration["Messaging:EndpointPrefix"] = endpointPrefix;
         builder.AddOraServDataAndMessaging<WidgetDbContext>("widgetsdb", consumers);
         var host = builder.Build();
         await host.Services.MigrateWithoutMigrationsAsync();

@@ -35,7 +35,8 @@ public sealed class FaultChecks(OraServApi api, Tenant tenant, LocalRun run)
         {
             try
             {
-                var pending = 0L;
+                // Webhooks the emulator is still delivering or retrying count as pending too.
+                var pending = (long)(await api.Emulator.GetFromJsonAsync<JsonElement>("/_emulator/deliveries")).GetProperty("inFlight").GetInt32();
                 foreach (var db in OutboxDatabases)
                 {
                     pending += (await PendingOutboxAsync(db)).Count;
@@ -46,7 +47,7 @@ public sealed class FaultChecks(OraServApi api, Tenant tenant, LocalRun run)
                     return Stopwatch.GetElapsedTime(started);
                 }
             }
-            catch (NpgsqlException)
+            catch (Exception ex) when (ex is NpgsqlException or HttpRequestException)
             {
                 // PostgreSQL still coming back.
             }
@@ -55,7 +56,8 @@ public sealed class FaultChecks(OraServApi api, Tenant tenant, LocalRun run)
         return Stopwatch.GetElapsedTime(started);
     }
 
-    public async Task<List<Check>> RunAsync(IReadOnlyDictionary<Guid, string> confirmedByDriver, IReadOnlyCollection<Guid> invoices, Dictionary<string, long> errorQueuesBefore)
+    public async Task<List<Check>> RunAsync(IReadOnlyDictionary<Guid, string> confirmedByDriver, IReadOnlyCollection<Guid> invoices, Dictionary<string, long> errorQueuesBefore,
+        IReadOnlyCollection<string> redelivered)
     {
         var checks = new List<Check>();
 
@@ -68,6 +70,16 @@ public sealed class FaultChecks(OraServApi api, Tenant tenant, LocalRun run)
         var missingAtStripe = confirmedByDriver.Values.Count(id => !taken.Contains(id));
         checks.Add(new("payments taken: cards confirmed by the driver that Stripe reports succeeded", $"{confirmedByDriver.Count}",
             $"{confirmedByDriver.Count - missingAtStripe} (Stripe reports {taken.Count} succeeded on the account)", missingAtStripe == 0 && taken.Count == confirmedByDriver.Count));
+
+        if (redelivered.Count > 0)
+        {
+            // Every event of the business reached Payments (2xx) once and again three times.
+            var deliveries = (await api.Emulator.GetFromJsonAsync<JsonElement>("/_emulator/deliveries")).GetProperty("deliveries").EnumerateArray()
+                .Where(d => d.GetProperty("status").ValueKind == JsonValueKind.Number && d.GetProperty("status").GetInt32() is >= 200 and < 300)
+                .GroupBy(d => d.GetProperty("eventId").GetString()!).ToDictionary(g => g.Key, g => g.Count());
+            var four = redelivered.Count(id => deliveries.GetValueOrDefault(id) >= 4);
+            checks.Add(new("emulator: events of the run answered 2xx at least 4 times (sent + 3 redeliveries)", $"{redelivered.Count}", $"{four}", four == redelivered.Count));
+        }
 
         // Payments: one row per intent taken, none for anything else of this run.
         var ids = taken.ToArray();

@@ -41,9 +41,10 @@ public sealed class LocalRun(string root, Action<string> log)
         log("RabbitMQ: stopped");
     }
 
+    /// <summary>Starts the node again, unless the app host did while it was down.</summary>
     public async Task StartRabbitMqAsync()
     {
-        if (await RestartedByAppHostAsync("rabbitmq (beam.smp)"))
+        if (await RestartedByAppHostAsync("rabbitmq (beam.smp)", TimeSpan.Zero))
         {
             return;
         }
@@ -63,7 +64,7 @@ public sealed class LocalRun(string root, Action<string> log)
         await RunAsync(AsPostgres([Path.Combine(PgBin, "pg_ctl"), "stop", "-D", Path.Combine(DataFolder, "postgres"), "-m", mode, "-w", "-t", "60"]));
         await WaitAsync(() => Task.FromResult(!IsAlive(server.Pid)), TimeSpan.FromSeconds(60), "PostgreSQL to stop");
         log("PostgreSQL: stopped");
-        if (await RestartedByAppHostAsync(null))
+        if (await RestartedByAppHostAsync(null, TimeSpan.FromSeconds(10)))
         {
             return;
         }
@@ -86,9 +87,10 @@ public sealed class LocalRun(string root, Action<string> log)
         return launch;
     }
 
+    /// <summary>Starts the service again, unless the app host did while it was down.</summary>
     public async Task StartServiceAsync(string name, Launch launch)
     {
-        if (await RestartedByAppHostAsync(name))
+        if (await RestartedByAppHostAsync(name, TimeSpan.Zero))
         {
             return;
         }
@@ -97,11 +99,11 @@ public sealed class LocalRun(string root, Action<string> log)
         await WaitAsync(() => Task.FromResult(ServiceProcesses.Find(root, name).Count > 0), TimeSpan.FromSeconds(30), $"{name} to start");
     }
 
-    /// <summary>Gives the app host 10 s to start the server or service again by itself; logs what happened.</summary>
-    private async Task<bool> RestartedByAppHostAsync(string? name)
+    /// <summary>Whether the app host has started the server or service again by itself (within <paramref name="grace"/>); logs what happened.</summary>
+    private async Task<bool> RestartedByAppHostAsync(string? name, TimeSpan grace)
     {
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 10;
-        while (Stopwatch.GetTimestamp() < deadline)
+        var deadline = Stopwatch.GetTimestamp() + (long)(grace.TotalSeconds * Stopwatch.Frequency);
+        do
         {
             if (name is null ? ServiceProcesses.PostgresServer(root) is not null : ServiceProcesses.Find(root, name).Count > 0)
             {
@@ -110,6 +112,7 @@ public sealed class LocalRun(string root, Action<string> log)
             }
             await Task.Delay(500);
         }
+        while (Stopwatch.GetTimestamp() < deadline);
         return false;
     }
 

@@ -79,7 +79,7 @@ public static class FaultScenario
         var settled = await checks.SettleAsync(options.Settle);
         Log(string.Create(CultureInfo.InvariantCulture, $"settled after {settled.TotalSeconds:F0} s"));
 
-        var results = await checks.RunAsync(paths.Paid, [.. paths.Invoices], errorQueuesBefore);
+        var results = await checks.RunAsync(paths.Paid, [.. paths.Invoices], errorQueuesBefore, redelivered);
         var completed = paths.Whole.Succeeded;
         results.Insert(0, new FaultChecks.Check("money paths that reached PAID (driver tries again on 5xx / no answer, for 120 s)", $"{count}",
             $"{completed}{(completed < count ? $" ({paths.Whole.Failures})" : "")}", completed == count));
