@@ -7,7 +7,10 @@
 #
 #   flock /tmp/oraserv-localrun.lock bash tests/OraServ.LoadTests/faults.sh [COUNT] [FAULT ...]
 #
-# Reports: /tmp/oraserv-fault-<fault>.md. Servers and services a fault run started again are stopped with the local run.
+# The local run is started with two Invoicing instances: the app host does not start a killed service again, and its
+# proxy does not route to one started again outside it, so the killed instance's messages go to the other one while
+# the fault run starts the killed one again as a consumer. Reports: /tmp/oraserv-fault-<fault>.md. Servers and services
+# a fault run started again are stopped with the local run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
@@ -19,7 +22,7 @@ faults=("$@")
 [ ${#faults[@]} -gt 0 ] || faults=(rabbitmq-stop postgres-restart invoicing-kill redeliver)
 
 dotnet build tests/OraServ.LoadTests -c Release -nologo -v q
-localrun_start
+localrun_start --OraServ:Replicas:invoicing=2
 
 failed=()
 for fault in "${faults[@]}"; do

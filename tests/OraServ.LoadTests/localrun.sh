@@ -17,6 +17,7 @@ localrun_stop() {
   for _ in $(seq 1 30); do pgrep -f "$root/tests/OraServ.LoadTests/relaunch.sh" >/dev/null || break; sleep 1; done
 }
 
+# Arguments go to deploy/local/run.sh (the app host), e.g. --OraServ:Replicas:invoicing=2.
 localrun_start() {
   trap localrun_stop EXIT
   if answers "$base/health"; then
@@ -25,7 +26,7 @@ localrun_start() {
   echo "Starting the local run (deploy/local/run.sh); its log is $localrun_log ..."
   # Release builds, as in production, and 1 % of the traces in the dashboard (ORASERV_TRACE_SAMPLE_RATIO=1 for all).
   ORASERV_CONFIGURATION="${ORASERV_CONFIGURATION:-Release}" setsid bash deploy/local/run.sh \
-    "--OraServ:TraceSampleRatio=${ORASERV_TRACE_SAMPLE_RATIO:-0.01}" >"$localrun_log" 2>&1 &
+    "--OraServ:TraceSampleRatio=${ORASERV_TRACE_SAMPLE_RATIO:-0.01}" "$@" >"$localrun_log" 2>&1 &
   localrun_started="$!"
   for _ in $(seq 1 180); do
     answers "$base/health" && break

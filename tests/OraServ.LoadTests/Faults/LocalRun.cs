@@ -16,6 +16,8 @@ public sealed class LocalRun(string root, Action<string> log)
     public const int PostgresPort = 55432;
     public const int RabbitMqPort = 55672;
 
+    private readonly Dictionary<string, int> _instances = [];
+
     private string DataFolder => Path.Combine(root, ".data");
     private string FaultLog => Path.Combine(DataFolder, "faults.log");
 
@@ -79,7 +81,9 @@ public sealed class LocalRun(string root, Action<string> log)
 
     public async Task<Launch> KillServiceAsync(string name)
     {
-        var process = ServiceProcesses.Find(root, name) is [var first, ..] ? first : throw new InvalidOperationException($"No {name} process of the checkout runs.");
+        var instances = ServiceProcesses.Find(root, name);
+        var process = instances is [var first, ..] ? first : throw new InvalidOperationException($"No {name} process of the checkout runs.");
+        _instances[name] = instances.Count;
         var launch = new Launch(process.Argv, ReadEnvironment(process.Pid), new DirectoryInfo($"/proc/{process.Pid}/cwd").ResolveLinkTarget(false)!.FullName);
         log($"{name}: SIGKILL to pid {process.Pid} ({Path.GetFileName(process.Argv[0])})");
         await SignalAsync(process.Pid, "KILL");
@@ -90,22 +94,23 @@ public sealed class LocalRun(string root, Action<string> log)
     /// <summary>Starts the service again, unless the app host did while it was down.</summary>
     public async Task StartServiceAsync(string name, Launch launch)
     {
-        if (await RestartedByAppHostAsync(name, TimeSpan.Zero))
+        var before = _instances[name];
+        if (await RestartedByAppHostAsync(name, TimeSpan.Zero, before))
         {
             return;
         }
         log($"{name}: not started again by the app host; starting the same command with the same environment");
         Relaunch("TERM", launch);
-        await WaitAsync(() => Task.FromResult(ServiceProcesses.Find(root, name).Count > 0), TimeSpan.FromSeconds(30), $"{name} to start");
+        await WaitAsync(() => Task.FromResult(ServiceProcesses.Find(root, name).Count >= before), TimeSpan.FromSeconds(30), $"{name} to start");
     }
 
     /// <summary>Whether the app host has started the server or service again by itself (within <paramref name="grace"/>); logs what happened.</summary>
-    private async Task<bool> RestartedByAppHostAsync(string? name, TimeSpan grace)
+    private async Task<bool> RestartedByAppHostAsync(string? name, TimeSpan grace, int instances = 1)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(grace.TotalSeconds * Stopwatch.Frequency);
         do
         {
-            if (name is null ? ServiceProcesses.PostgresServer(root) is not null : ServiceProcesses.Find(root, name).Count > 0)
+            if (name is null ? ServiceProcesses.PostgresServer(root) is not null : ServiceProcesses.Find(root, name).Count >= instances)
             {
                 log($"{name ?? "PostgreSQL"}: started again by the app host");
                 return true;

@@ -31,6 +31,11 @@ public static class FaultScenario
             Console.Error.WriteLine(stamped);
         }
         var run = new LocalRun(root, Log);
+        if (fault == "invoicing-kill" && ServiceProcesses.Find(root, "invoicing").Count < 2)
+        {
+            throw new ArgumentException("invoicing-kill needs two Invoicing instances (deploy/local/run.sh --OraServ:Replicas:invoicing=2, as faults.sh starts it): "
+                + "the app host does not start a killed service again and its proxy does not route to one started outside it.");
+        }
         var checks = new FaultChecks(api, tenant, run);
         var errorQueuesBefore = await checks.ErrorQueuesAsync();
 
