@@ -248,7 +248,7 @@ public sealed class OraServApi(LoadOptions options) : IDisposable
                 step.Failure(outcome, example);
                 return null;
             }
-            step.Retry();
+            step.Retry(outcome);
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
     }

@@ -23,12 +23,15 @@ public sealed class StepStats(string name)
 
     public int Failed => _failures.Values.Sum();
 
-    private int _retried;
+    private readonly ConcurrentDictionary<string, int> _retries = new();
 
     /// <summary>Requests sent again after a 5xx or no answer (fault runs only: a dispatcher clicks again, a customer reloads).</summary>
-    public int Retried => Volatile.Read(ref _retried);
+    public int Retried => _retries.Values.Sum();
 
-    public void Retry() => Interlocked.Increment(ref _retried);
+    /// <summary>What the tries that were repeated met: "503 x4, ConnectionError x2".</summary>
+    public string Retries => string.Join(", ", _retries.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} x{r.Value}"));
+
+    public void Retry(string outcome) => _retries.AddOrUpdate(outcome, 1, (_, n) => n + 1);
 
     public void Success(double milliseconds)
     {

@@ -89,7 +89,7 @@ public static class FaultScenario
         results.Insert(0, new FaultChecks.Check("money paths that reached PAID (driver tries again on 5xx / no answer, for 120 s)", $"{count}",
             $"{completed}{(completed < count ? $" ({paths.Whole.Failures})" : "")}", completed == count));
         result.Checks.AddRange(results);
-        result.Notes.Add("requests tried again after a 5xx or no answer: " + string.Join(", ", result.Steps.Where(s => s.Retried > 0).Select(s => $"{s.Name} x{s.Retried}").DefaultIfEmpty("none")));
+        result.Notes.Add("requests tried again after a 5xx or no answer: " + string.Join(", ", result.Steps.Where(s => s.Retried > 0).Select(s => $"{s.Name} x{s.Retried} ({s.Retries})").DefaultIfEmpty("none")));
         return result;
     }
 

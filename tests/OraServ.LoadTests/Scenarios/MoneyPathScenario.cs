@@ -146,7 +146,7 @@ public sealed class MoneyPaths(ScenarioResult result, OraServApi api, Tenant ten
             }
             if (outcome != "404")
             {
-                _payPage.Retry();
+                _payPage.Retry(outcome);
                 await Task.Delay(TimeSpan.FromSeconds(1));
             }
             await Task.Delay(20);
