@@ -40,14 +40,40 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
                 Title = "One or more validation errors occurred.",
             },
             BadHttpRequestException b => new ProblemDetails { Status = b.StatusCode, Title = "Bad request", Detail = b.Message },
+            _ when DatabaseUnreachable(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service unavailable",
+                Detail = "The service cannot reach its database at the moment; nothing was changed. Try again shortly.",
+            },
             _ => null,
         };
         if (problem is null)
         {
             return false;
         }
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
+        }
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>
+    /// A restart or fail-over of PostgreSQL (the database driver calls it transient) is not a bug: 503 with Retry-After,
+    /// not 500. The fault runs met it while PostgreSQL restarted under load.
+    /// </summary>
+    private static bool DatabaseUnreachable(Exception exception)
+    {
+        for (Exception? ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is System.Data.Common.DbException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>"$.lineItems[0].quantity" -> "lineItems[0].quantity", the name the validators use; the root is "body".</summary>
