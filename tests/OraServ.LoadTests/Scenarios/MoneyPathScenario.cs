@@ -129,7 +129,9 @@ public sealed class MoneyPaths(ScenarioResult result, OraServApi api, Tenant ten
                     return true;
                 }
                 outcome = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
-                if (response.StatusCode != HttpStatusCode.NotFound && ((int)response.StatusCode < 500 || patience == TimeSpan.Zero))
+                var again = response.StatusCode is HttpStatusCode.NotFound
+                    || (patience > TimeSpan.Zero && (response.StatusCode is HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500));
+                if (!again)
                 {
                     _payPage.Failure(outcome);
                     return false;
@@ -147,9 +149,10 @@ public sealed class MoneyPaths(ScenarioResult result, OraServApi api, Tenant ten
             if (outcome != "404")
             {
                 _payPage.Retry(outcome);
-                await Task.Delay(TimeSpan.FromSeconds(1));
             }
-            await Task.Delay(20);
+            // While something is down a customer reloads now and then, not 50 times a second (the gateway limits /api/pay
+            // per address to 120 a minute and answers 429 beyond).
+            await Task.Delay(outcome != "404" || patience > TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(20));
         }
         _payPage.Failure("timeout");
         return false;
