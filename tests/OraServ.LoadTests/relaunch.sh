@@ -9,7 +9,9 @@ apphost="$1"
 signal="$2"
 log="$3"
 shift 3
-"$@" >>"$log" 2>&1 </dev/null &
+# Nothing of the caller's stays open here (a pipe to `tee` would never see its end while this runs).
+exec >>"$log" 2>&1 </dev/null
+"$@" &
 child=$!
 trap 'kill -"$signal" "$child" 2>/dev/null' TERM INT
 while kill -0 "$apphost" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 2; done
