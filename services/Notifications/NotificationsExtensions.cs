@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using OraServ.Contracts;
 using OraServ.Messaging;
@@ -14,15 +15,18 @@ public static class NotificationsExtensions
     public static WebApplicationBuilder AddNotifications(this WebApplicationBuilder builder)
     {
         builder.AddOraServApi();
+        var pushQueue = $"notifications-dashboard-{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid():N}";
         builder.AddOraServDataAndMessaging<NotificationsDbContext>(ResourceNames.NotificationsDb, bus =>
         {
             bus.AddConsumers(type => type != typeof(DashboardPushConsumer), typeof(NotificationsExtensions).Assembly);
             bus.AddConsumer<DashboardPushConsumer>().Endpoint(e =>
             {
-                e.Name = $"notifications-dashboard-{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid():N}";
+                e.Name = pushQueue;
                 e.Temporary = true;
             });
         });
+
+        builder.Services.AddReceiveEndpointObserver(sp => new DashboardResync(sp.GetRequiredService<IHubContext<DashboardHub>>(), pushQueue));
 
         builder.Services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section)
             .Validate(o => MimeKit.MailboxAddress.TryParse(o.From, out _), "Smtp:From must be an email address.").ValidateOnStart();

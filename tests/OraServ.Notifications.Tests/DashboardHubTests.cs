@@ -74,13 +74,58 @@ public sealed class DashboardHubTests(NotificationsHost host)
         await Assert.ThrowsAnyAsync<Exception>(() => forged.StartAsync());
     }
 
-    private static async Task WaitAsync(Func<bool> condition)
+    internal static async Task WaitAsync(Func<bool> condition, int seconds = 20, string what = "invoiceUpdated")
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "No invoiceUpdated arrived in time.");
+            Assert.True(DateTime.UtcNow < deadline, $"No {what} arrived in time.");
             await Task.Delay(50);
+        }
+    }
+}
+
+/// <summary>On a broker of its own: restarting the run's shared RabbitMQ would disturb the other tests.</summary>
+public sealed class DashboardResyncTests
+{
+    [Fact]
+    public async Task A_dashboard_is_told_to_read_again_after_the_broker_restarts_and_not_before()
+    {
+        await using var rabbit = new LocalRabbitMq(Path.Combine(ServerProcess.NewDataRoot(), "rabbitmq"), ServerProcess.FreePort(span: 2));
+        await rabbit.StartAsync();
+        var host = new NotificationsHost { RabbitMqConnectionString = rabbit.ConnectionString };
+        try
+        {
+            await host.InitializeAsync();
+            var tenant = Guid.CreateVersion7();
+            var resyncs = 0;
+            var updates = new ConcurrentQueue<JsonElement>();
+            await using var dashboard = new HubConnectionBuilder()
+                .WithUrl($"{host.BaseUrl}/hubs/dashboard", o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(tenant, "dispatcher")))
+                .Build();
+            dashboard.On("resync", () => Interlocked.Increment(ref resyncs));
+            dashboard.On<JsonElement>("invoiceUpdated", updates.Enqueue);
+            await dashboard.StartAsync();
+
+            // The first start missed nothing.
+            await host.PublishAsync(NotificationsHost.Issued(tenant, NotificationsHost.NewAddress()));
+            await DashboardHubTests.WaitAsync(() => updates.Count == 1);
+            Assert.Equal(0, resyncs);
+
+            await rabbit.StopAsync();
+            await rabbit.StartAsync();
+
+            await DashboardHubTests.WaitAsync(() => resyncs > 0, seconds: 120, what: "resync");
+            Assert.Equal(HubConnectionState.Connected, dashboard.State);
+            var issued = NotificationsHost.Issued(tenant, NotificationsHost.NewAddress(), number: "INV-000124");
+            await host.PublishAsync(issued);
+            await DashboardHubTests.WaitAsync(() => updates.Count == 2);
+            Assert.Equal(issued.InvoiceId, updates.Last().GetProperty("invoiceId").GetGuid());
+            Assert.Equal(1, resyncs);
+        }
+        finally
+        {
+            await host.DisposeAsync();
         }
     }
 }

@@ -30,6 +30,8 @@ public sealed class NotificationsHost : IAsyncLifetime
     public TestSmtpServer Smtp { get; } = new();
     public FakeInvoicing Invoicing { get; } = new();
     public string BaseUrl { get; private set; } = "";
+    /// <summary>A broker of the test's own (one it restarts); the run's shared RabbitMQ when null.</summary>
+    public string? RabbitMqConnectionString { get; init; }
     public IServiceProvider Services => _factory.Services;
 
     public async Task InitializeAsync()
@@ -41,7 +43,7 @@ public sealed class NotificationsHost : IAsyncLifetime
         var settings = new Dictionary<string, string>
         {
             [$"ConnectionStrings:{ResourceNames.NotificationsDb}"] = servers.ConnectionString(TestServers.NewDatabaseName("notifications")),
-            [$"ConnectionStrings:{ResourceNames.Messaging}"] = servers.RabbitMqConnectionString,
+            [$"ConnectionStrings:{ResourceNames.Messaging}"] = RabbitMqConnectionString ?? servers.RabbitMqConnectionString,
             ["Auth:SigningKey"] = TestTokens.SigningKey,
             ["Smtp:Host"] = "127.0.0.1",
             ["Smtp:Port"] = Smtp.Port.ToString(),

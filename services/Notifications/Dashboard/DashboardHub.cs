@@ -11,6 +11,8 @@ public sealed class DashboardHub : Hub
 {
     public const string Path = "/hubs/dashboard";
     public const string InvoiceUpdated = "invoiceUpdated";
+    /// <summary>No payload: updates may have been missed, read the invoices again.</summary>
+    public const string Resync = "resync";
 
     public static string Group(Guid tenantId) => $"tenant:{tenantId}";
 
@@ -37,4 +39,24 @@ public sealed class DashboardPushConsumer(IHubContext<DashboardHub> hub) : ICons
         return hub.Clients.Group(DashboardHub.Group(m.TenantId)).SendAsync(DashboardHub.InvoiceUpdated,
             new InvoiceUpdate(m.InvoiceId, m.Number, m.Status, m.AmountDue, m.AmountPaid, m.Currency), context.CancellationToken);
     }
+}
+
+/// <summary>
+/// A temporary queue is gone while the broker restarts, and the updates published before it is declared again are lost:
+/// when this instance's push endpoint is ready again, every dashboard connected here is told to read its invoices again.
+/// </summary>
+public sealed class DashboardResync(IHubContext<DashboardHub> hub, string pushQueue) : IReceiveEndpointObserver
+{
+    private int _ready;
+
+    public Task Ready(ReceiveEndpointReady ready) =>
+        ready.InputAddress.AbsolutePath.EndsWith("/" + pushQueue, StringComparison.Ordinal) && Interlocked.Exchange(ref _ready, 1) == 1
+            ? hub.Clients.All.SendAsync(DashboardHub.Resync)
+            : Task.CompletedTask;
+
+    public Task Stopping(ReceiveEndpointStopping stopping) => Task.CompletedTask;
+
+    public Task Completed(ReceiveEndpointCompleted completed) => Task.CompletedTask;
+
+    public Task Faulted(ReceiveEndpointFaulted faulted) => Task.CompletedTask;
 }
