@@ -15,36 +15,51 @@ export interface InvoiceUpdate {
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
 type Listener = (update: InvoiceUpdate) => void;
+type ResyncListener = () => void;
 
 interface LiveValue {
   state: LiveState;
   subscribe: (listener: Listener) => () => void;
+  subscribeResync: (listener: ResyncListener) => () => void;
 }
 
-const LiveContext = createContext<LiveValue>({ state: 'offline', subscribe: () => () => {} });
+const LiveContext = createContext<LiveValue>({ state: 'offline', subscribe: () => () => {}, subscribeResync: () => () => {} });
 
 /** One SignalR connection per signed-in tab; the access cookie authenticates it through the gateway. */
 export function LiveProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<LiveState>('connecting');
   const listeners = useRef(new Set<Listener>());
+  const resyncListeners = useRef(new Set<ResyncListener>());
   const [value] = useState<Omit<LiveValue, 'state'>>(() => ({
     subscribe: (listener: Listener) => {
       listeners.current.add(listener);
       return () => listeners.current.delete(listener);
+    },
+    subscribeResync: (listener: ResyncListener) => {
+      resyncListeners.current.add(listener);
+      return () => resyncListeners.current.delete(listener);
     },
   }));
 
   useEffect(() => {
     let stopped = false;
     let retry: number | undefined;
+    let wasLive = false;
+    const resync = () => resyncListeners.current.forEach((listener) => listener());
     const connection: HubConnection = new HubConnectionBuilder()
       .withUrl('/hubs/dashboard')
       .withAutomaticReconnect([0, 1000, 2000, 5000, 10000, 30000])
       .configureLogging(LogLevel.Warning)
       .build();
     connection.on('invoiceUpdated', (update: InvoiceUpdate) => listeners.current.forEach((listener) => listener(update)));
+    // Notifications lost updates (its queue was gone while the broker restarted), or this tab did (it was disconnected):
+    // either way the pushes missed are not sent again, so what is on screen is read again.
+    connection.on('resync', resync);
     connection.onreconnecting(() => setState('reconnecting'));
-    connection.onreconnected(() => setState('live'));
+    connection.onreconnected(() => {
+      setState('live');
+      resync();
+    });
     connection.onclose(() => {
       if (stopped) return;
       setState('offline');
@@ -56,7 +71,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       setState('connecting');
       try {
         await connection.start();
-        if (!stopped) setState('live');
+        if (stopped) return;
+        setState('live');
+        if (wasLive) resync();
+        wasLive = true;
       } catch {
         if (!stopped) {
           setState('offline');
@@ -73,7 +91,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     };
   }, []);
 
-  return <LiveContext.Provider value={{ state, subscribe: value.subscribe }}>{children}</LiveContext.Provider>;
+  return <LiveContext.Provider value={{ state, subscribe: value.subscribe, subscribeResync: value.subscribeResync }}>{children}</LiveContext.Provider>;
 }
 
 export function useLiveState(): LiveState {
@@ -86,4 +104,12 @@ export function useInvoiceUpdates(listener: Listener): void {
   const latest = useRef(listener);
   latest.current = listener;
   useEffect(() => subscribe((update) => latest.current(update)), [subscribe]);
+}
+
+/** Calls the listener when pushes may have been missed (a reconnect, or Notifications' "resync"): read the data again. */
+export function useResync(listener: ResyncListener): void {
+  const { subscribeResync } = useContext(LiveContext);
+  const latest = useRef(listener);
+  latest.current = listener;
+  useEffect(() => subscribeResync(() => latest.current()), [subscribeResync]);
 }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ApiError, invoicing, payments, type Invoice, type Receivables } from '../api';
 import { clientName, day, minutes, money, relative } from '../format';
-import { useInvoiceUpdates, type InvoiceUpdate } from '../live';
+import { useInvoiceUpdates, useResync, type InvoiceUpdate } from '../live';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { Alert, Card, Empty, ErrorAlert, InvoiceChips, Loading, PageHeader, useLoad } from '../components/ui';
@@ -46,6 +46,10 @@ export function DashboardPage() {
       invoices.set({ ...invoices.data, waiting: invoices.data.waiting.map(apply) });
       if (!known) invoices.reload();
     }
+    report.reload();
+  });
+  useResync(() => {
+    invoices.reload();
     report.reload();
   });
 

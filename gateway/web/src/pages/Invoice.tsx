@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { invoicing, notifications, payments, type Invoice, type Terms } from '../api';
 import { addDays, clientName, dateTime, day, longDay, money, termsDays, termsLabels, todayIn } from '../format';
-import { useInvoiceUpdates } from '../live';
+import { useInvoiceUpdates, useResync } from '../live';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { Alert, Button, Card, Dialog, Empty, ErrorAlert, InvoiceChips, Loading, PageHeader, SelectField, StatusChip, TextField, useAction, useLoad } from '../components/ui';
@@ -69,6 +69,11 @@ export function InvoicePage({ id }: { id: string }) {
       setPdfVersion((v) => v + 1);
       setMessagesVersion((v) => v + 1);
     }
+  });
+  useResync(() => {
+    invoice.reload();
+    setPdfVersion((v) => v + 1);
+    setMessagesVersion((v) => v + 1);
   });
 
   if (invoice.loading && !invoice.data) return <Loading />;

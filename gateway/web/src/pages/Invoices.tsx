@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { invoicing, type InvoiceStatus } from '../api';
 import { clientName, day, money } from '../format';
-import { useInvoiceUpdates } from '../live';
+import { useInvoiceUpdates, useResync } from '../live';
 import { Link, useRouter } from '../router';
 import { Card, Empty, ErrorAlert, InvoiceChips, Loading, PageHeader, useLoad } from '../components/ui';
 
@@ -24,6 +24,7 @@ export function InvoicesPage() {
     if (!list.data) return;
     list.set(list.data.map((i) => (i.id === update.invoiceId ? { ...i, status: update.status, amountDue: update.amountDue, amountPaid: update.amountPaid } : i)));
   });
+  useResync(list.reload);
 
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();
