@@ -34,7 +34,7 @@ for (var n = 0; n < tenants.Length; n++)
 }
 var tenant = tenants[0];
 Console.WriteLine($"Signed up {tenants.Length} tenant(s), each with its Stripe account active.");
-await using var dashboard = await DashboardWatch.ConnectAsync(options.Gateway, tenant.AccessToken);
+await using var dashboard = await DashboardWatch.ConnectAsync(options.Gateway, tenant);
 
 var failed = false;
 foreach (var scenario in scenarios)
@@ -42,6 +42,7 @@ foreach (var scenario in scenarios)
     // Under "all" each scenario runs with its own defaults.
     var run = scenarios.Length == 1 ? api : new OraServApi(new LoadOptions { Scenario = scenario, Gateway = options.Gateway, Emulator = options.Emulator, WebhookSecret = options.WebhookSecret });
     var loadBefore = LoadAverage();
+    var dashboardBefore = dashboard.Counts;
     var result = scenario switch
     {
         "invoice" => await InvoiceScenario.RunAsync(run, tenants),
@@ -54,6 +55,12 @@ foreach (var scenario in scenarios)
     Console.WriteLine();
     Console.WriteLine($"## {result.Title}");
     Console.WriteLine();
+    if (scenario != "invoice")
+    {
+        var (resyncs, reconnects, paidOnReadingAgain) = dashboard.Counts;
+        result.Notes.Add($"dashboard: {resyncs - dashboardBefore.Resyncs} \"resync\" message(s) from Notifications, {reconnects - dashboardBefore.Reconnects} reconnect(s); "
+            + $"{paidOnReadingAgain - dashboardBefore.PaidOnReadingAgain} invoice(s) seen PAID by reading them again then (GET /api/invoices/{{id}}) rather than from a push");
+    }
     result.Notes.Add($"machine load average (1 min) at the start and end of the scenario: {loadBefore} / {LoadAverage()} (other work on the machine shows here)");
     foreach (var note in result.Notes)
     {
