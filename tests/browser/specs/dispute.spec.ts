@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
-import { password, unique } from './helpers';
+import { accountPost, password, unique } from './helpers';
 
 /** The Stripe emulator of the local run: its API (any sk_test_ key) and its control routes. */
 const emulator = process.env.ORASERV_STRIPE_URL ?? 'http://127.0.0.1:12111';
@@ -9,8 +9,8 @@ test('A chargeback flags the invoice "Disputed" in the invoice list and on the i
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const request = context.request;
   const email = `owner-${unique('dispute')}@example.com`;
-  expect((await request.post('/api/account/register', { data: { businessName: 'Keystone Plumbing', email, password } })).status()).toBe(201);
-  expect((await request.post('/api/account/login', { data: { email, password } })).ok()).toBe(true);
+  expect((await accountPost(request, '/api/account/register', { businessName: 'Keystone Plumbing', email, password })).status()).toBe(201);
+  expect((await accountPost(request, '/api/account/login', { email, password })).ok()).toBe(true);
 
   // Stripe connected through the emulator's onboarding page, and back through the return link, as the owner's browser goes.
   const { onboardingUrl } = await (await request.post('/api/payments/stripe/connect')).json();

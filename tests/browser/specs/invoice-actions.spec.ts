@@ -1,12 +1,12 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
-import { password, unique } from './helpers';
+import { accountPost, password, unique } from './helpers';
 
 /** A signed-in business with one client, through the public API (the money path spec does this through the pages). */
 async function business(request: APIRequestContext) {
   const email = `owner-${unique('acts')}@example.com`;
-  expect((await request.post('/api/account/register', { data: { businessName: 'Copperline Plumbing', email, password } })).status()).toBe(201);
-  expect((await request.post('/api/account/login', { data: { email, password } })).ok()).toBe(true);
+  expect((await accountPost(request, '/api/account/register', { businessName: 'Copperline Plumbing', email, password })).status()).toBe(201);
+  expect((await accountPost(request, '/api/account/login', { email, password })).ok()).toBe(true);
   const client = await (await request.post('/api/clients', { data: { firstName: 'Ann', lastName: 'Lee', email: `ann-${unique('c')}@example.com` } })).json();
   return { email, client };
 }
