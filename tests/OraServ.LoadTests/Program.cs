@@ -78,7 +78,7 @@ foreach (var scenario in scenarios)
         Console.WriteLine($"- {example}");
     }
     Console.WriteLine();
-    Console.WriteLine(ServiceProcesses.Table(result.Before!, after));
+    Console.WriteLine(ServiceProcesses.Table(result.Before!, after, scenario == "faults" ? null : await result.DrainedAsync()));
     if (!ReferenceEquals(run, api))
     {
         run.Dispose();

@@ -97,11 +97,43 @@ public static class ServiceProcesses
         }
     }
 
-    public static string Table(IReadOnlyList<Sample> before, IReadOnlyList<Sample> after)
+    /// <summary>
+    /// Waits until the local run has no work left (all its processes but this one together use under 5 % of one core for
+    /// three seconds in a row), so a measurement does not pay for the setup's events, emails and reminders still being
+    /// worked. Returns how long it waited, or null when it was still busy after <paramref name="limit"/>.
+    /// </summary>
+    public static async Task<TimeSpan?> WaitUntilIdleAsync(string root, TimeSpan limit)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var quietSeconds = 0;
+        var last = BusyCpuSeconds(root);
+        while (quietSeconds < 3)
+        {
+            if (waited.Elapsed > limit)
+            {
+                return null;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var now = BusyCpuSeconds(root);
+            quietSeconds = now - last < 0.05 ? quietSeconds + 1 : 0;
+            last = now;
+        }
+        return waited.Elapsed;
+    }
+
+    /// <summary>The CPU time of the processes that do the app's work: not the driver, nor the dashboard and orchestrator (they poll).</summary>
+    private static double BusyCpuSeconds(string root) =>
+        Take(root).Where(s => s.Name is not ("load driver (this process)" or "aspire dashboard + dcp" or "app host")).Sum(s => s.CpuSeconds);
+
+    /// <param name="idle">Taken when the work the measured phase caused was done (null: not waited for).</param>
+    public static string Table(IReadOnlyList<Sample> before, IReadOnlyList<Sample> after, IReadOnlyList<Sample>? idle = null)
     {
         var text = new StringBuilder();
-        text.AppendLine("| process | RSS before MiB | RSS after MiB | CPU s while measuring |");
-        text.AppendLine("|---|---:|---:|---:|");
+        text.AppendLine(idle is null
+            ? "| process | RSS before MiB | RSS after MiB | CPU s while measuring |"
+            : "| process | RSS before MiB | RSS after MiB | CPU s while measuring | CPU s until its work was done |");
+        text.AppendLine(idle is null ? "|---|---:|---:|---:|" : "|---|---:|---:|---:|---:|");
+        double total = 0, totalIdle = 0;
         foreach (var b in before)
         {
             var a = after.Single(x => x.Name == b.Name);
@@ -111,9 +143,21 @@ public static class ServiceProcesses
             }
             // Several PostgreSQL backends share memory: their PSS adds up, their RSS would count shared buffers many times.
             var shared = a.Processes > 1;
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {b.Name}{(shared ? $" ({a.Processes} processes, PSS)" : "")} | {Mib(shared ? b.PssKib : b.RssKib)} | {Mib(shared ? a.PssKib : a.RssKib)} | {a.CpuSeconds - b.CpuSeconds:F1} |");
+            var row = $"| {b.Name}{(shared ? $" ({a.Processes} processes, PSS)" : "")} | {Mib(shared ? b.PssKib : b.RssKib)} | {Mib(shared ? a.PssKib : a.RssKib)} | {a.CpuSeconds - b.CpuSeconds:F1} |";
+            total += a.CpuSeconds - b.CpuSeconds;
+            if (idle?.SingleOrDefault(x => x.Name == b.Name) is { } i)
+            {
+                row += string.Create(CultureInfo.InvariantCulture, $" {i.CpuSeconds - b.CpuSeconds:F1} |");
+                totalIdle += i.CpuSeconds - b.CpuSeconds;
+            }
+            else if (idle is not null)
+            {
+                row += " |";
+            }
+            text.AppendLine(row);
         }
+        var all = string.Create(CultureInfo.InvariantCulture, $"| all | | | {total:F1} |");
+        text.AppendLine(idle is null ? all : all + string.Create(CultureInfo.InvariantCulture, $" {totalIdle:F1} |"));
         return text.ToString();
     }
 

@@ -19,9 +19,8 @@ public static class InvoiceScenario
         var setup = Stopwatch.StartNew();
         var jobIds = new Guid[count + warmUp];
         await OpenLoop.ForEachAsync(jobIds.Length, 8, async i => jobIds[i] = await OraServApi.CompletedJobAsync(tenants[i % tenants.Length], i));
-        result.Notes.Add($"setup: {jobIds.Length} jobs created and completed in {setup.Elapsed.TotalSeconds:F0} s (8 at a time), 10 s for JobCompleted to be consumed, "
-            + $"then {warmUp} jobs invoiced and sent one by one as a warm-up (not measured)");
-        await Task.Delay(TimeSpan.FromSeconds(10));
+        await result.SettleAsync($"setup: {jobIds.Length} jobs created and completed in {setup.Elapsed.TotalSeconds:F0} s (8 at a time)");
+        result.Notes.Add($"then {warmUp} jobs invoiced and sent one by one as a warm-up (not measured), and the local run idle again");
         for (var i = count; i < jobIds.Length; i++)
         {
             var owner = tenants[i % tenants.Length].Owner;
@@ -29,6 +28,7 @@ public static class InvoiceScenario
             await OraServApi.MustAsync(owner.PostAsJsonAsync($"/api/invoices/{draft.GetProperty("id").GetGuid()}/send", new { terms = "net_15" }));
         }
 
+        await result.SettleAsync("warm-up done");
         result.MeasuringStarts();
         var invoiceJob = result.Step("Invoice Job (POST /api/invoices)");
         var invoiceIds = new Guid?[count];

@@ -19,6 +19,19 @@ public sealed class ScenarioResult(string title, string checkoutRoot)
 
     public IReadOnlyList<ServiceProcesses.Sample> MeasuringEnds() => ServiceProcesses.Take(checkoutRoot);
 
+    /// <summary>Waits (up to two minutes) for the local run to finish the work already given to it, and says so in a note.</summary>
+    public async Task SettleAsync(string what)
+    {
+        var waited = await ServiceProcesses.WaitUntilIdleAsync(checkoutRoot, TimeSpan.FromMinutes(2));
+        Notes.Add(waited is { } w
+            ? $"{what}: then {w.TotalSeconds:F0} s until the local run was idle (its events, emails and reminders worked off; under 5 % of a core for 3 s)"
+            : $"{what}: the local run was still busy 120 s later; measured anyway");
+    }
+
+    /// <summary>The processes once the work of the measured phase was done (its emails, reminders, events).</summary>
+    public async Task<IReadOnlyList<ServiceProcesses.Sample>?> DrainedAsync() =>
+        await ServiceProcesses.WaitUntilIdleAsync(checkoutRoot, TimeSpan.FromMinutes(3)) is null ? null : ServiceProcesses.Take(checkoutRoot);
+
     public StepStats Step(string name)
     {
         var step = new StepStats(name);

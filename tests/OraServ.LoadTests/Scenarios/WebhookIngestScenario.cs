@@ -23,7 +23,7 @@ public static class WebhookIngestScenario
             .ToArray();
         var warm = new StepStats("warm-up");
         await OpenLoop.RunAsync(rate / 10, warmUp, (i, due) => OraServApi.TimedAsync(api.Anonymous, warm, due, webhooks.Request(bodies[count + i])));
-        result.Notes.Add($"warm-up: {warmUp} webhooks at {rate / 10}/s first (not measured; {warm.Failed} failed)");
+        await result.SettleAsync($"warm-up: {warmUp} webhooks at {rate / 10}/s first (not measured; {warm.Failed} failed)");
 
         result.MeasuringStarts();
         var ingest = result.Step("webhook accepted (POST /webhooks/stripe -> 2xx)");
