@@ -27,7 +27,8 @@ public sealed class PaymentSettlement(PaymentsDbContext db, IStripeClient stripe
         }
         if ((record?.InvoiceId ?? InvoiceIdFrom(metadata)) is not { } invoiceId)
         {
-            logger.LogWarning("Payment intent {IntentId} has no invoice; not applied", intentId);
+            // A payment the business took outside OraServ (its own Stripe dashboard): common, recorded as the event's outcome.
+            logger.LogDebug("Payment intent {IntentId} has no invoice; not applied", intentId);
             return "ignored: no invoice";
         }
 

@@ -27,6 +27,8 @@ if (options is null || scenarios.Length == 0)
 using var api = new OraServApi(options);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"OraServ load driver, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, gateway {options.Gateway}: {string.Join(' ', args)}"));
+ScenarioResult.IdleRate = await ServiceProcesses.IdleRateAsync(options.CheckoutRoot());
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"The local run with nothing to do uses {ScenarioResult.IdleRate:F2} of a core."));
 var tenants = new Tenant[options.Tenants];
 for (var n = 0; n < tenants.Length; n++)
 {

@@ -27,9 +27,11 @@ public static class ServiceProcesses
     public sealed record Proc(int Pid, int ParentPid, string[] Argv, string Dir);
 
     /// <summary>The processes of the local run started from the checkout at <paramref name="root"/> (the folder holding .data).</summary>
-    public static IReadOnlyList<Sample> Take(string root)
+    /// <param name="memory">False: CPU time only (reading every process's smaps costs the reader real CPU).</param>
+    public static IReadOnlyList<Sample> Take(string root, bool memory = true)
     {
         var processes = All();
+        Sample Measure(string name, IEnumerable<Proc> group) => ServiceProcesses.Measure(name, group, memory);
         var samples = Groups.Select(g => Measure(g.Name, processes.Where(p => g.Matches(p, root)))).ToList();
         // PostgreSQL: the server whose data folder is the checkout's, and every backend it forked.
         var servers = processes.Where(p => p.Argv[0].EndsWith("/postgres", StringComparison.Ordinal) && p.Argv.Any(a => a.StartsWith(root, StringComparison.Ordinal)))
@@ -66,14 +68,14 @@ public static class ServiceProcesses
         return processes;
     }
 
-    private static Sample Measure(string name, IEnumerable<Proc> processes)
+    private static Sample Measure(string name, IEnumerable<Proc> processes, bool memory)
     {
         var sample = new Sample(name, 0, 0, 0, 0);
         foreach (var p in processes)
         {
             try
             {
-                var (rss, pss) = Memory(p.Dir);
+                var (rss, pss) = memory ? Memory(p.Dir) : (0, 0);
                 sample = sample with { Processes = sample.Processes + 1, RssKib = sample.RssKib + rss, PssKib = sample.PssKib + pss, CpuSeconds = sample.CpuSeconds + CpuSeconds(p.Dir) };
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -97,12 +99,21 @@ public static class ServiceProcesses
         }
     }
 
+    /// <summary>How much CPU the local run uses with nothing to do (its pollers, metric exports): cores, over a few seconds.</summary>
+    public static async Task<double> IdleRateAsync(string root)
+    {
+        var before = BusyCpuSeconds(root);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        return (BusyCpuSeconds(root) - before) / 5;
+    }
+
     /// <summary>
-    /// Waits until the local run has no work left (all its processes but this one together use under 5 % of one core for
-    /// three seconds in a row), so a measurement does not pay for the setup's events, emails and reminders still being
-    /// worked. Returns how long it waited, or null when it was still busy after <paramref name="limit"/>.
+    /// Waits until the local run has no work left (its processes together use no more than <paramref name="idleRate"/>, what
+    /// they use with nothing to do, plus a tenth of a core, for three seconds in a row), so a measurement does not pay for
+    /// the setup's events, emails and reminders still being worked. Returns how long it waited, or null when it was still
+    /// busy after <paramref name="limit"/>.
     /// </summary>
-    public static async Task<TimeSpan?> WaitUntilIdleAsync(string root, TimeSpan limit)
+    public static async Task<TimeSpan?> WaitUntilIdleAsync(string root, double idleRate, TimeSpan limit)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();
         var quietSeconds = 0;
@@ -115,15 +126,15 @@ public static class ServiceProcesses
             }
             await Task.Delay(TimeSpan.FromSeconds(1));
             var now = BusyCpuSeconds(root);
-            quietSeconds = now - last < 0.05 ? quietSeconds + 1 : 0;
+            quietSeconds = now - last < idleRate + 0.1 ? quietSeconds + 1 : 0;
             last = now;
         }
         return waited.Elapsed;
     }
 
-    /// <summary>The CPU time of the processes that do the app's work: not the driver, nor the dashboard and orchestrator (they poll).</summary>
+    /// <summary>The CPU time of the processes that do the app's work: not the driver, nor the dashboard and orchestrator.</summary>
     private static double BusyCpuSeconds(string root) =>
-        Take(root).Where(s => s.Name is not ("load driver (this process)" or "aspire dashboard + dcp" or "app host")).Sum(s => s.CpuSeconds);
+        Take(root, memory: false).Where(s => s.Name is not ("load driver (this process)" or "aspire dashboard + dcp" or "app host")).Sum(s => s.CpuSeconds);
 
     /// <param name="idle">Taken when the work the measured phase caused was done (null: not waited for).</param>
     public static string Table(IReadOnlyList<Sample> before, IReadOnlyList<Sample> after, IReadOnlyList<Sample>? idle = null)

@@ -3,6 +3,9 @@ namespace OraServ.LoadTests.Scenarios;
 /// <summary>What a scenario measured: a row per step and free-text notes (setup time, checks after the run).</summary>
 public sealed class ScenarioResult(string title, string checkoutRoot)
 {
+    /// <summary>The local run's CPU use with nothing to do, in cores (measured once when the driver starts).</summary>
+    public static double IdleRate { get; set; }
+
     public string Title { get; } = title;
 
     public List<StepStats> Steps { get; } = [];
@@ -22,15 +25,15 @@ public sealed class ScenarioResult(string title, string checkoutRoot)
     /// <summary>Waits (up to two minutes) for the local run to finish the work already given to it, and says so in a note.</summary>
     public async Task SettleAsync(string what)
     {
-        var waited = await ServiceProcesses.WaitUntilIdleAsync(checkoutRoot, TimeSpan.FromMinutes(2));
+        var waited = await ServiceProcesses.WaitUntilIdleAsync(checkoutRoot, IdleRate, TimeSpan.FromMinutes(2));
         Notes.Add(waited is { } w
-            ? $"{what}: then {w.TotalSeconds:F0} s until the local run was idle (its events, emails and reminders worked off; under 5 % of a core for 3 s)"
+            ? $"{what}: then {w.TotalSeconds:F0} s until the local run was idle (its events, emails and reminders worked off: for 3 s no more CPU than with nothing to do, plus a tenth of a core)"
             : $"{what}: the local run was still busy 120 s later; measured anyway");
     }
 
     /// <summary>The processes once the work of the measured phase was done (its emails, reminders, events).</summary>
     public async Task<IReadOnlyList<ServiceProcesses.Sample>?> DrainedAsync() =>
-        await ServiceProcesses.WaitUntilIdleAsync(checkoutRoot, TimeSpan.FromMinutes(3)) is null ? null : ServiceProcesses.Take(checkoutRoot);
+        await ServiceProcesses.WaitUntilIdleAsync(checkoutRoot, IdleRate, TimeSpan.FromMinutes(3)) is null ? null : ServiceProcesses.Take(checkoutRoot);
 
     public StepStats Step(string name)
     {
