@@ -33,6 +33,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             $"--Infrastructure:SmtpPort={ServerProcess.FreePort()}",
             $"--Infrastructure:MailInboxPort={ServerProcess.FreePort()}",
             "--OraServ:PublicUrl=",
+            "--OraServ:MetricExportInterval=5000",
         ]);
         // The services' own warnings and errors end up in the test output, where a failing run is read.
         builder.Services.AddLogging(logging => logging

@@ -23,6 +23,19 @@ public sealed class HealthTests(AppHostFixture fixture)
     {
         var response = await fixture.Gateway.GetAsync("/api/invoices");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(ResourceNames.Gateway, ResourceNames.Gateway);
+    }
+
+    [Fact]
+    public async Task Every_service_exports_its_metrics_at_the_interval_the_app_host_was_given()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        foreach (var service in AppHostFixture.Services.Append(ResourceNames.Gateway))
+        {
+            // Aspire's own setting is 1 s (1000); OraServ:MetricExportInterval=5000 in the fixture replaces it.
+            var running = await fixture.App.ResourceNotifications.WaitForResourceAsync(service,
+                e => e.Snapshot.EnvironmentVariables.Any(v => v.Name == "OTEL_METRIC_EXPORT_INTERVAL"), timeout.Token);
+            var interval = running.Snapshot.EnvironmentVariables.Where(v => v.Name == "OTEL_METRIC_EXPORT_INTERVAL").ToList();
+            Assert.All(interval, v => Assert.Equal("5000", v.Value));
+        }
     }
 }

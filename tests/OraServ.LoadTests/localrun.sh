@@ -24,9 +24,11 @@ localrun_start() {
     return 0
   fi
   echo "Starting the local run (deploy/local/run.sh); its log is $localrun_log ..."
-  # Release builds, as in production, and 1 % of the traces in the dashboard (ORASERV_TRACE_SAMPLE_RATIO=1 for all).
+  # Release builds, as in production, 1 % of the traces in the dashboard (ORASERV_TRACE_SAMPLE_RATIO=1 for all) and
+  # metrics exported every 10 s instead of every second (ORASERV_METRIC_EXPORT_INTERVAL, milliseconds).
   ORASERV_CONFIGURATION="${ORASERV_CONFIGURATION:-Release}" setsid bash deploy/local/run.sh \
-    "--OraServ:TraceSampleRatio=${ORASERV_TRACE_SAMPLE_RATIO:-0.01}" "$@" >"$localrun_log" 2>&1 &
+    "--OraServ:TraceSampleRatio=${ORASERV_TRACE_SAMPLE_RATIO:-0.01}" \
+    "--OraServ:MetricExportInterval=${ORASERV_METRIC_EXPORT_INTERVAL:-10000}" "$@" >"$localrun_log" 2>&1 &
   localrun_started="$!"
   for _ in $(seq 1 180); do
     answers "$base/health" && break
