@@ -196,7 +196,14 @@ public static class PaymentsApi
                 Status = created.Status,
                 CreatedAt = time.GetUtcNow(),
             });
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+            {
+                // charge.refunded got here first (Stripe sends it at once) and its processing recorded the same refund.
+            }
         }
         return TypedResults.Accepted($"/api/payments/{invoiceId}/refunds/{created.Id}",
             new RefundView(created.Id, invoiceId, amount, payment.Currency, created.Status));
