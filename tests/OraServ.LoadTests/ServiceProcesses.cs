@@ -154,7 +154,8 @@ public static class ServiceProcesses
             }
             // Several PostgreSQL backends share memory: their PSS adds up, their RSS would count shared buffers many times.
             var shared = a.Processes > 1;
-            var row = $"| {b.Name}{(shared ? $" ({a.Processes} processes, PSS)" : "")} | {Mib(shared ? b.PssKib : b.RssKib)} | {Mib(shared ? a.PssKib : a.RssKib)} | {a.CpuSeconds - b.CpuSeconds:F1} |";
+            var row = string.Create(CultureInfo.InvariantCulture,
+                $"| {b.Name}{(shared ? $" ({a.Processes} processes, PSS)" : "")} | {Mib(shared ? b.PssKib : b.RssKib)} | {Mib(shared ? a.PssKib : a.RssKib)} | {a.CpuSeconds - b.CpuSeconds:F1} |");
             total += a.CpuSeconds - b.CpuSeconds;
             if (idle?.SingleOrDefault(x => x.Name == b.Name) is { } i)
             {
