@@ -26,5 +26,8 @@ if [ ! -s "$data/PG_VERSION" ]; then
     || { cat "$data/../initdb-$port.log" >&2; exit 1; }
 fi
 
+# ORASERV_PG_SETTINGS: more server settings for profiling, e.g. "shared_preload_libraries=pg_stat_statements".
+extra=()
+for setting in ${ORASERV_PG_SETTINGS:-}; do extra+=(-c "$setting"); done
 exec "${as_pg[@]}" "$bin/postgres" -D "$data" -p "$port" -c listen_addresses=127.0.0.1 -c unix_socket_directories="$data" \
-  -c max_connections=300 -c shared_buffers=128MB -c fsync=on -c log_min_messages=warning
+  -c max_connections=300 -c shared_buffers=128MB -c fsync=on -c log_min_messages=warning "${extra[@]}"

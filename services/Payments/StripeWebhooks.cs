@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Stripe;
 
@@ -52,7 +53,7 @@ public sealed class StripeWebhookIngest(
         }
         PaymentsMetrics.WebhookReceived("stored");
         PaymentsMetrics.WebhookStored(evt.Type, evt.Created, receivedAt);
-        signal.Pulse();
+        signal.Stored(evt.Id);
         return Outcome.Stored;
     }
 
@@ -100,5 +101,22 @@ public static class StripeEventOrdering
     private static string Truncate(string key) => key.Length <= 255 ? key : key[..255];
 }
 
-/// <summary>Wakes the event processor as soon as an event is stored.</summary>
-public sealed class StripeEventSignal : OraServ.Messaging.WakeSignal;
+/// <summary>
+/// Hands the ids of newly stored events to the event processor and wakes it. Ids beyond what it holds are dropped: the
+/// processor's periodic scan finds those events.
+/// </summary>
+public sealed class StripeEventSignal : OraServ.Messaging.WakeSignal
+{
+    private readonly Channel<string> _stored = Channel.CreateBounded<string>(
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public void Stored(string eventId)
+    {
+        _stored.Writer.TryWrite(eventId);
+        Pulse();
+    }
+
+    public bool HasStored => _stored.Reader.Count > 0;
+
+    public bool TryTakeStored(out string eventId) => _stored.Reader.TryRead(out eventId!);
+}
