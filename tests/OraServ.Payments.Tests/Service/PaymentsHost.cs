@@ -33,10 +33,12 @@ public sealed class PaymentsHost : IAsyncDisposable
     private readonly Dictionary<string, string> _settings;
     private readonly int _port;
     private readonly TimeProvider? _clock;
+    private readonly Action<IServiceCollection>? _services;
     private WebApplicationFactory<Program>? _factory;
 
-    private PaymentsHost(Dictionary<string, string> settings, int port, TimeProvider? clock, EmulatorHost emulator, string baseUrl)
+    private PaymentsHost(Dictionary<string, string> settings, int port, TimeProvider? clock, Action<IServiceCollection>? services, EmulatorHost emulator, string baseUrl)
     {
+        _services = services;
         _settings = settings;
         _port = port;
         _clock = clock;
@@ -52,8 +54,12 @@ public sealed class PaymentsHost : IAsyncDisposable
     public HttpClient Http { get; }
     public IServiceProvider Services => (_factory ?? throw new InvalidOperationException("Payments is stopped.")).Services;
 
-    /// <summary>Starts Payments; <paramref name="clock"/> replaces its TimeProvider, <paramref name="settings"/> add to or override the defaults.</summary>
-    public static async Task<PaymentsHost> StartAsync(TimeProvider? clock = null, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts Payments; <paramref name="clock"/> replaces its TimeProvider, <paramref name="settings"/> add to or override
+    /// the defaults, <paramref name="services"/> adds to its services.
+    /// </summary>
+    public static async Task<PaymentsHost> StartAsync(TimeProvider? clock = null, IReadOnlyDictionary<string, string>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var servers = await TestServers.SharedAsync();
         var port = ServerProcess.FreePort();
@@ -76,7 +82,7 @@ public sealed class PaymentsHost : IAsyncDisposable
         {
             all[key] = value;
         }
-        var host = new PaymentsHost(all, port, clock, emulator, baseUrl);
+        var host = new PaymentsHost(all, port, clock, services, emulator, baseUrl);
         await host.RestartAsync();
         return host;
     }
@@ -109,6 +115,10 @@ public sealed class PaymentsHost : IAsyncDisposable
                 web.UseSetting(key, value);
             }
             web.ConfigureServices(services => services.AddHttpClient<InvoicePdfClient>().ConfigurePrimaryHttpMessageHandler(() => Invoicing));
+            if (_services is not null)
+            {
+                web.ConfigureServices(_services);
+            }
             if (_clock is not null)
             {
                 web.ConfigureServices(services =>
