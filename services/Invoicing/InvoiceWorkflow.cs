@@ -169,7 +169,12 @@ public sealed class InvoiceWorkflow(
         return invoice;
     }
 
-    /// <summary>Applies a payment once by its id; publishes the new balance, and InvoicePaid when it is paid in full.</summary>
+    /// <summary>
+    /// Applies a payment once by its id; publishes InvoicePaid when it pays the invoice in full, otherwise the new balance.
+    /// InvoicePaid carries everything the balance would (every consumer of both sets paid, amount due 0, amount paid), so
+    /// the balance is not published beside it: that was a second message, transaction and dashboard push per paid invoice
+    /// in Payments, Notifications and Automation, each waiting on the row lock of the other.
+    /// </summary>
     public async Task<Invoice?> ApplyPaymentAsync(Guid id, string paymentId, decimal amount, string method, string? reference, DateTimeOffset at, CancellationToken ct)
     {
         var invoice = await LoadAsync(id, ct);
@@ -180,11 +185,14 @@ public sealed class InvoiceWorkflow(
         var wasPaid = invoice.Status == InvoiceStatus.Paid;
         if (invoice.ApplyPayment(paymentId, amount, method, reference, at))
         {
-            db.Publish(Balance(invoice));
             if (!wasPaid && invoice.Status == InvoiceStatus.Paid)
             {
                 db.Publish(Paid(invoice));
                 CountWhenSaved(() => InvoicingMetrics.InvoicePaid(invoice));
+            }
+            else
+            {
+                db.Publish(Balance(invoice));
             }
         }
         return invoice;

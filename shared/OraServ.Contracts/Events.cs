@@ -71,7 +71,10 @@ public sealed record InvoiceLineSnapshot
     public required decimal Amount { get; init; }
 }
 
-/// <summary>A payment was applied to or taken back from an open invoice (partial payments included).</summary>
+/// <summary>
+/// A payment was applied to or taken back from an invoice and left it open (partial payments, refunds), or a payment
+/// came on an invoice already paid. A payment that pays the invoice in full is announced by <see cref="InvoicePaid"/> alone.
+/// </summary>
 public sealed record InvoiceBalanceChanged : IntegrationEvent
 {
     /// <summary>The invoice.</summary>
