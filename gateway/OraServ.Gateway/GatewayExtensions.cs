@@ -8,6 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OraServ.Contracts;
 using OraServ.Gateway.Accounts;
+using OraServ.Messaging;
 using OraServ.ServiceDefaults;
 
 namespace OraServ.Gateway;
@@ -36,8 +37,8 @@ public static class GatewayExtensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<TenantContext>();
         builder.Services.AddDbContext<GatewayDbContext>((sp, options) => options.UseNpgsql(
-            sp.GetRequiredService<IConfiguration>().GetConnectionString(ResourceNames.GatewayDb)
-                ?? throw new InvalidOperationException($"Connection string '{ResourceNames.GatewayDb}' is missing."),
+            DatabaseConnections.Tuned(sp.GetRequiredService<IConfiguration>().GetConnectionString(ResourceNames.GatewayDb)
+                ?? throw new InvalidOperationException($"Connection string '{ResourceNames.GatewayDb}' is missing.")),
             npgsql => npgsql.MigrationsHistoryTable(GatewayDbContext.MigrationsHistoryTable)));
         builder.Services.AddHealthChecks().AddCheck<GatewayDatabaseHealthCheck>(ResourceNames.GatewayDb);
 

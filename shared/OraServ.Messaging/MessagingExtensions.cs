@@ -51,8 +51,8 @@ public static class MessagingExtensions
         Action<IBusRegistrationConfigurator>? configure = null)
         where TContext : DbContext, IMessagingDbContext
     {
-        var connectionString = builder.Configuration.GetConnectionString(databaseName)
-            ?? throw new InvalidOperationException($"Connection string '{databaseName}' is missing.");
+        var connectionString = DatabaseConnections.Tuned(builder.Configuration.GetConnectionString(databaseName)
+            ?? throw new InvalidOperationException($"Connection string '{databaseName}' is missing."));
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpContextAccessor();

@@ -1,0 +1,51 @@
+using Npgsql;
+using OraServ.Messaging;
+using OraServ.Testing;
+using Xunit;
+
+namespace OraServ.IntegrationTests.Messaging;
+
+public sealed class DatabaseConnectionsTests
+{
+    [Fact]
+    public async Task A_statement_run_again_on_a_pooled_connection_is_prepared_once_and_stays_prepared()
+    {
+        var servers = await TestServers.SharedAsync();
+        // A pool of its own: one connection, so the second open gets the same one back.
+        var connectionString = DatabaseConnections.Tuned(servers.ConnectionString("postgres") + $";Application Name=tuned-{Guid.NewGuid():N};Maximum Pool Size=1");
+        const string Statement = "SELECT count(*) FROM pg_class WHERE relname = @name";
+
+        for (var i = 0; i < 3; i++)
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(Statement, connection);
+            command.Parameters.AddWithValue("name", "pg_class");
+            Assert.Equal(1L, await command.ExecuteScalarAsync());
+        }
+
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var prepared = new NpgsqlCommand("SELECT statement FROM pg_prepared_statements", connection);
+            var statements = new List<string>();
+            await using (var reader = await prepared.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    statements.Add(reader.GetString(0));
+                }
+            }
+            Assert.Contains(statements, s => s.Contains("FROM pg_class WHERE relname = $1", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void What_the_connection_string_sets_itself_is_kept()
+    {
+        var tuned = new NpgsqlConnectionStringBuilder(DatabaseConnections.Tuned(
+            "Host=127.0.0.1;Database=x;Max Auto Prepare=0;No Reset On Close=false"));
+
+        Assert.Equal((0, false), (tuned.MaxAutoPrepare, tuned.NoResetOnClose));
+    }
+}
