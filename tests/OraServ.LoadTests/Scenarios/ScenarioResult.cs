@@ -18,7 +18,18 @@ public sealed class ScenarioResult(string title, string checkoutRoot)
     /// <summary>The processes as the measured phase began (after the setup), for the memory and CPU table.</summary>
     public IReadOnlyList<ServiceProcesses.Sample>? Before { get; private set; }
 
-    public void MeasuringStarts() => Before = ServiceProcesses.Take(checkoutRoot);
+    /// <summary>
+    /// Takes the processes' figures; ORASERV_LOAD_MEASURE_HOOK, if set, is started then as a shell command (not waited
+    /// for), to profile the measured phase alone, e.g. "perf record -a -g -o /tmp/perf.data -- sleep 5".
+    /// </summary>
+    public void MeasuringStarts()
+    {
+        if (Environment.GetEnvironmentVariable("ORASERV_LOAD_MEASURE_HOOK") is { Length: > 0 } hook)
+        {
+            System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", hook]) { UseShellExecute = false });
+        }
+        Before = ServiceProcesses.Take(checkoutRoot);
+    }
 
     public IReadOnlyList<ServiceProcesses.Sample> MeasuringEnds() => ServiceProcesses.Take(checkoutRoot);
 
