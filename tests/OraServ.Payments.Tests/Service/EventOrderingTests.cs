@@ -64,6 +64,41 @@ public sealed class EventOrderingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_stored_by_an_instance_that_stopped_before_working_them_are_found_and_worked_in_arrival_order()
+    {
+        var tenant = Guid.CreateVersion7();
+        var account = await ConnectedAccountAsync(tenant);
+        var intents = Enumerable.Range(0, 20).Select(_ => (Id: SignedEvents.NewId("pi"), Invoice: Guid.CreateVersion7())).ToList();
+        // Rows in the log that no webhook to this instance handed to its workers: only the workers' scan can find them.
+        var receivedAt = DateTimeOffset.UtcNow;
+        var stored = intents.SelectMany(intent => ((string[])["payment_intent.payment_failed", "payment_intent.succeeded", "payment_intent.payment_failed"])
+            .Select(type => SignedEvents.PaymentIntent(type, account, intent.Id, intent.Invoice, 5000)))
+            .Select((body, i) =>
+            {
+                var json = System.Text.Json.JsonDocument.Parse(body).RootElement;
+                return new StripeEventLog
+                {
+                    Id = json.GetProperty("id").GetString()!, Type = json.GetProperty("type").GetString()!, Account = account,
+                    OrderingKey = json.GetProperty("data").GetProperty("object").GetProperty("id").GetString()!,
+                    Payload = body, ReceivedAt = receivedAt.AddMilliseconds(i),
+                };
+            }).ToList();
+        await _payments.InTenantAsync(Guid.Empty, db =>
+        {
+            db.StripeEvents.AddRange(stored);
+            return db.SaveChangesAsync();
+        });
+
+        await _payments.SettledAsync();
+
+        var events = (await StoredAsync()).ToLookup(e => e.OrderingKey);
+        Assert.All(intents, intent => Assert.Equal(
+            [("payment_intent.payment_failed", "failure published"), ("payment_intent.succeeded", "payment recorded"), ("payment_intent.payment_failed", "ignored: already paid")],
+            events[intent.Id].OrderBy(e => e.ReceivedAt).Select(e => (e.Type, e.Outcome))));
+        Assert.All(intents, intent => Assert.Equal(events[intent.Id].OrderBy(e => e.ReceivedAt).Select(e => e.Id), events[intent.Id].OrderBy(e => e.ProcessedAt).Select(e => e.Id)));
+    }
+
+    [Fact]
     public async Task Webhooks_arriving_at_once_twice_each_are_stored_once_and_each_answered_only_after_its_event_is_committed()
     {
         var account = await ConnectedAccountAsync(Guid.CreateVersion7());
