@@ -15,7 +15,7 @@ namespace OraServ.Payments;
 /// <para>
 /// An event stored by this instance is handed to the workers by its id (<see cref="StripeEventSignal.Stored"/>) and
 /// claimed by its primary key; when it is done, the next event of its key, if one is waiting, is handed on the same way.
-/// The scan for the oldest due event of any key runs when a worker has had nothing handed to it for a poll interval,
+/// The scan for the oldest due event of any key runs at most once a poll interval per worker, when nothing is handed to it,
 /// and at start: it finds what no hand-off covers (events stored by an instance that stopped, retries that fell due).
 /// Scanning after every event cost more than the event itself under a burst: the pending index still holds the entries
 /// of the events processed since the last vacuum, and each scan walked them all (1,300 buffers per claim at 100/s).
