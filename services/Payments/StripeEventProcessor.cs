@@ -107,17 +107,7 @@ public sealed class StripeEventProcessor(
     /// </summary>
     public async Task<bool> ProcessAsync(string eventId, CancellationToken ct)
     {
-        // The head of a key's queue only: a row locked by another worker is skipped, and so is every later row of its
-        // key, since the locked one is still unprocessed (and older) in this statement's snapshot.
-        var (claimed, processedKey) = await ClaimAndProcessAsync((db, now) => db.StripeEvents.FromSqlInterpolated($"""
-            SELECT * FROM stripe_events e
-            WHERE e.id = {eventId} AND e.processed_at IS NULL AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= {now})
-              AND NOT EXISTS (
-                SELECT 1 FROM stripe_events older
-                WHERE older.ordering_key = e.ordering_key AND older.processed_at IS NULL
-                  AND (older.received_at, older.id) < (e.received_at, e.id))
-            FOR UPDATE OF e SKIP LOCKED
-            """), ct);
+        var (claimed, processedKey) = await ClaimAndProcessAsync(eventId, ct);
         if (processedKey is not { } orderingKey)
         {
             return claimed;
@@ -136,21 +126,31 @@ public sealed class StripeEventProcessor(
         return true;
     }
 
-    /// <summary>Claims the row the query finds and works it: whether one was claimed, and its key if it was processed (not failed).</summary>
-    private async Task<(bool Claimed, string? ProcessedKey)> ClaimAndProcessAsync(Func<PaymentsDbContext, DateTimeOffset, IQueryable<StripeEventLog>> claim, CancellationToken ct)
+    /// <summary>Claims the event and works it: whether it was claimed, and its key if it was processed (not failed).</summary>
+    private async Task<(bool Claimed, string? ProcessedKey)> ClaimAndProcessAsync(string id, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
-        string eventId;
         int attempts;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            var row = await claim(db, time.GetUtcNow()).SingleOrDefaultAsync(ct);
+            // The head of a key's queue only: a row locked by another worker is skipped, and so is every later row of its
+            // key, since the locked one is still unprocessed (and older) in this statement's snapshot.
+            var now = time.GetUtcNow();
+            var row = await db.StripeEvents.FromSqlInterpolated($"""
+                SELECT * FROM stripe_events e
+                WHERE e.id = {id} AND e.processed_at IS NULL AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= {now})
+                  AND NOT EXISTS (
+                    SELECT 1 FROM stripe_events older
+                    WHERE older.ordering_key = e.ordering_key AND older.processed_at IS NULL
+                      AND (older.received_at, older.id) < (e.received_at, e.id))
+                FOR UPDATE OF e SKIP LOCKED
+                """).SingleOrDefaultAsync(ct);
             if (row is null)
             {
                 return (false, null);
             }
-            (eventId, attempts) = (row.Id, row.Attempts);
+            attempts = row.Attempts;
             try
             {
                 var handler = scope.ServiceProvider.GetRequiredService<StripeEventHandler>();
@@ -164,8 +164,8 @@ public sealed class StripeEventProcessor(
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
                 await tx.RollbackAsync(CancellationToken.None);
-                logger.LogWarning(ex, "Stripe event {EventId} ({Type}) failed on attempt {Attempt}", row.Id, row.Type, row.Attempts + 1);
-                await RecordFailureAsync(eventId, attempts + 1, ex, ct);
+                logger.LogWarning(ex, "Stripe event {EventId} ({Type}) failed on attempt {Attempt}", id, row.Type, attempts + 1);
+                await RecordFailureAsync(id, attempts + 1, ex, ct);
                 return (true, null);
             }
         }
