@@ -27,7 +27,11 @@ public sealed class FaultChecks(OraServApi api, Tenant tenant, LocalRun run)
     public async Task<Dictionary<string, long>> ErrorQueuesAsync() =>
         (await run.QueuesAsync()).Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal)).ToDictionary();
 
-    /// <summary>Waits until no outbox row and no Stripe event is pending (or the time is up); returns how long it took.</summary>
+    /// <summary>
+    /// Waits until no outbox row, no Stripe event and no queued email or SMS is pending (or the time is up); returns how
+    /// long it took. A queued message counts: sending it writes EmailSent to the outbox, so an outbox checked empty while
+    /// emails that waited out the fault were still going out was caught with a row in flight (a 60-path PostgreSQL restart run, 2026-11-25 09:27).
+    /// </summary>
     public async Task<TimeSpan> SettleAsync(TimeSpan timeout)
     {
         var started = Stopwatch.GetTimestamp();
@@ -42,6 +46,7 @@ public sealed class FaultChecks(OraServApi api, Tenant tenant, LocalRun run)
                     pending += (await PendingOutboxAsync(db)).Count;
                 }
                 pending += await ScalarAsync<long>("paymentsdb", "select count(*) from stripe_events where processed_at is null");
+                pending += await ScalarAsync<long>("notificationsdb", "select count(*) from messages where \"Status\" = 'Queued'");
                 if (pending == 0)
                 {
                     return Stopwatch.GetElapsedTime(started);
