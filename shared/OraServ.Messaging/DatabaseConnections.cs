@@ -16,17 +16,19 @@ public static class DatabaseConnections
     /// </summary>
     public static string Tuned(string connectionString)
     {
-        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        // Npgsql also takes its keywords without spaces (MaxAutoPrepare): either spelling counts as set.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var tuned = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!given.ContainsKey("Max Auto Prepare"))
+        if (!given.Contains("MaxAutoPrepare"))
         {
             tuned.MaxAutoPrepare = 128;
         }
-        if (!given.ContainsKey("Auto Prepare Min Usages"))
+        if (!given.Contains("AutoPrepareMinUsages"))
         {
             tuned.AutoPrepareMinUsages = 2;
         }
-        if (!given.ContainsKey("No Reset On Close"))
+        if (!given.Contains("NoResetOnClose"))
         {
             tuned.NoResetOnClose = true;
         }

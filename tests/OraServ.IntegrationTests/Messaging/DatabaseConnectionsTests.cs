@@ -40,11 +40,12 @@ public sealed class DatabaseConnectionsTests
         }
     }
 
-    [Fact]
-    public void What_the_connection_string_sets_itself_is_kept()
+    [Theory]
+    [InlineData("Host=127.0.0.1;Database=x;Max Auto Prepare=0;No Reset On Close=false")]
+    [InlineData("Host=127.0.0.1;Database=x;maxautoprepare=0;NoResetOnClose=false")]
+    public void What_the_connection_string_sets_itself_is_kept(string connectionString)
     {
-        var tuned = new NpgsqlConnectionStringBuilder(DatabaseConnections.Tuned(
-            "Host=127.0.0.1;Database=x;Max Auto Prepare=0;No Reset On Close=false"));
+        var tuned = new NpgsqlConnectionStringBuilder(DatabaseConnections.Tuned(connectionString));
 
         Assert.Equal((0, false), (tuned.MaxAutoPrepare, tuned.NoResetOnClose));
     }
