@@ -26,6 +26,9 @@ public sealed class TestSmtpServer : IAsyncDisposable
     public ConcurrentQueue<MimeMessage> Received { get; } = new();
     /// <summary>Every RCPT TO the server was asked, accepted or not.</summary>
     public ConcurrentQueue<string> RecipientAttempts { get; } = new();
+    private int _sessions;
+    /// <summary>SMTP sessions (connections) the server has accepted since it was created.</summary>
+    public int Sessions => Volatile.Read(ref _sessions);
 
     public void Start()
     {
@@ -37,6 +40,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
         services.Add(new Store(this));
         services.Add(new Filter(this));
         _server = new SmtpServer.SmtpServer(options, services);
+        _server.SessionCreated += (_, _) => Interlocked.Increment(ref _sessions);
         _stop = new CancellationTokenSource();
         _running = _server.StartAsync(_stop.Token);
     }
