@@ -32,6 +32,7 @@ public static class PaymentsExtensions
         builder.Services.AddScoped<StripeWebhookIngest>();
         builder.Services.AddScoped<StripeEventHandler>();
         builder.Services.AddSingleton<StripeEventSignal>();
+        builder.Services.AddSingleton<ConnectedAccountTenants>();
         builder.Services.AddSingleton<StripeEventWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StripeEventWriter>());
         if (!builder.Configuration.GetValue<bool>("Migrate:Only"))

@@ -190,6 +190,7 @@ public sealed class StripeEventHandler(
     TenantContext tenant,
     PaymentSettlement settlement,
     StripeConnect connect,
+    ConnectedAccountTenants accounts,
     IOptions<StripeSettings> settings,
     ILogger<StripeEventHandler> logger)
 {
@@ -204,14 +205,13 @@ public sealed class StripeEventHandler(
         {
             return "ignored: platform event";
         }
-        var account = await db.ConnectedAccounts.IgnoreQueryFilters().SingleOrDefaultAsync(a => a.StripeAccountId == row.Account, ct);
-        if (account is null)
+        if (await accounts.TenantOfAsync(db, row.Account, ct) is not { } tenantId)
         {
             logger.LogWarning("Stripe event {EventId} ignored: account {AccountId} is not a tenant's", row.Id, row.Account);
             return "ignored: unknown account";
         }
-        tenant.Use(account.TenantId);
-        row.TenantId = account.TenantId;
+        tenant.Use(tenantId);
+        row.TenantId = tenantId;
 
         var evt = EventUtility.ParseEvent(row.Payload, throwOnApiVersionMismatch: false);
         var occurredAt = new DateTimeOffset(DateTime.SpecifyKind(evt.Created, DateTimeKind.Utc));
@@ -222,12 +222,13 @@ public sealed class StripeEventHandler(
             case PaymentIntent intent when evt.Type == EventTypes.PaymentIntentPaymentFailed:
                 return await settlement.FailedAsync(intent, ct);
             case Charge charge when evt.Type == EventTypes.ChargeRefunded:
-                return await settlement.RefundedAsync(account.StripeAccountId, charge, occurredAt, ct);
+                return await settlement.RefundedAsync(row.Account, charge, occurredAt, ct);
             case Stripe.Dispute dispute when evt.Type == EventTypes.ChargeDisputeCreated:
-                return await settlement.DisputedAsync(account.StripeAccountId, dispute, occurredAt, ct);
+                return await settlement.DisputedAsync(row.Account, dispute, occurredAt, ct);
             case Stripe.Dispute dispute when evt.Type == EventTypes.ChargeDisputeClosed:
-                return await settlement.DisputeClosedAsync(account.StripeAccountId, dispute, ct);
+                return await settlement.DisputeClosedAsync(row.Account, dispute, ct);
             case Account read when evt.Type == EventTypes.AccountUpdated:
+                var account = await db.ConnectedAccounts.SingleAsync(a => a.StripeAccountId == row.Account, ct);
                 if (occurredAt.ToUnixTimeSeconds() < account.StatusAsOf.ToUnixTimeSeconds())
                 {
                     return "ignored: older than the stored status";
@@ -237,5 +238,30 @@ public sealed class StripeEventHandler(
             default:
                 return "ignored: not handled";
         }
+    }
+}
+
+/// <summary>
+/// Which tenant a connected account belongs to, read once per account: every Connect event names its account, and an
+/// account is created for one tenant and stays that tenant's (accounts are never moved or deleted), so a known answer
+/// never goes stale. Unknown accounts are not remembered: the account may be recorded a moment later.
+/// </summary>
+public sealed class ConnectedAccountTenants
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Guid> _tenants = new(StringComparer.Ordinal);
+
+    public async Task<Guid?> TenantOfAsync(PaymentsDbContext db, string stripeAccountId, CancellationToken ct)
+    {
+        if (_tenants.TryGetValue(stripeAccountId, out var known))
+        {
+            return known;
+        }
+        var tenantId = await db.ConnectedAccounts.IgnoreQueryFilters().Where(a => a.StripeAccountId == stripeAccountId)
+            .Select(a => (Guid?)a.TenantId).SingleOrDefaultAsync(ct);
+        if (tenantId is { } found)
+        {
+            _tenants.TryAdd(stripeAccountId, found);
+        }
+        return tenantId;
     }
 }

@@ -102,6 +102,32 @@ public sealed class EventOrderingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_event_of_an_account_no_tenant_has_is_ignored_and_once_the_account_is_a_tenants_its_events_are_applied()
+    {
+        var tenant = Guid.CreateVersion7();
+        var account = SignedEvents.NewId("acct");
+        var early = (Id: SignedEvents.NewId("pi"), Invoice: Guid.CreateVersion7());
+        var later = (Id: SignedEvents.NewId("pi"), Invoice: Guid.CreateVersion7());
+
+        Assert.Equal(HttpStatusCode.OK, await _payments.PostAsync(SignedEvents.PaymentIntent("payment_intent.succeeded", account, early.Id, early.Invoice, 5000)));
+        await _payments.SettledAsync();
+        await _payments.InTenantAsync(tenant, db =>
+        {
+            db.ConnectedAccounts.Add(new ConnectedAccount { TenantId = tenant, StripeAccountId = account, CreatedAt = DateTimeOffset.UtcNow });
+            return db.SaveChangesAsync();
+        });
+        Assert.Equal(HttpStatusCode.OK, await _payments.PostAsync(SignedEvents.PaymentIntent("payment_intent.succeeded", account, later.Id, later.Invoice, 5000)));
+        await _payments.SettledAsync();
+
+        var events = (await StoredAsync()).Where(e => e.Account == account).ToDictionary(e => e.OrderingKey);
+        Assert.Equal("ignored: unknown account", events[early.Id].Outcome);
+        Assert.Equal("payment recorded", events[later.Id].Outcome);
+        Assert.Equal(tenant, events[later.Id].TenantId);
+        var payment = Assert.Single(await _payments.InTenantAsync(tenant, db => db.Payments.AsNoTracking().ToListAsync()));
+        Assert.Equal((later.Id, later.Invoice, 50m), (payment.StripePaymentIntentId, payment.InvoiceId, payment.Amount));
+    }
+
+    [Fact]
     public async Task Webhooks_arriving_at_once_twice_each_are_stored_once_and_each_answered_only_after_its_event_is_committed()
     {
         var account = await ConnectedAccountAsync(Guid.CreateVersion7());
