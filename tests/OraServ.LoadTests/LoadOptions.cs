@@ -32,6 +32,8 @@ public sealed record LoadOptions
           --count <n>              how many (webhook-to-paid, money-path; overrides --duration elsewhere)
           --tenants <n>            businesses the invoice scenario spreads its requests over (default 1: every send takes
                            the same tenant's gapless invoice number, one after the other)
+          --warm-up <n>            how many unmeasured requests (payments, invoices, webhooks) go first, so the services'
+                           JIT has compiled their hot paths (default: webhook-to-paid and invoice 150, webhook-ingest 200)
           --gateway <url>          default http://127.0.0.1:8080
           --emulator <url>         default http://127.0.0.1:12111
           --webhook-secret <s>     default "whsec_" + the content of .data/stripe-webhook-secret (found upwards from here)
@@ -47,6 +49,7 @@ public sealed record LoadOptions
     public double? DurationSeconds { get; init; }
     public int? Count { get; init; }
     public int Tenants { get; init; } = 1;
+    public int? WarmUp { get; init; }
     public Uri Gateway { get; init; } = new("http://127.0.0.1:8080");
     public Uri Emulator { get; init; } = new("http://127.0.0.1:12111");
     public string? WebhookSecret { get; init; }
@@ -78,6 +81,7 @@ public sealed record LoadOptions
             {
                 "--rate" => options with { Rate = Number(value) },
                 "--duration" => options with { DurationSeconds = Number(value) },
+                "--warm-up" => options with { WarmUp = (int)Number(value) },
                 "--count" => options with { Count = (int)Number(value) },
                 "--tenants" => options with { Tenants = (int)Number(value) },
                 "--gateway" => options with { Gateway = new Uri(value) },

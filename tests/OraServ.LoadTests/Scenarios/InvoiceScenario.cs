@@ -16,7 +16,7 @@ public static class InvoiceScenario
         var result = new ScenarioResult($"invoice: \"Invoice Job\" then \"send\", {count} each at {rate}/s, over {tenants.Length} tenant(s)", api.Options.CheckoutRoot());
 
         // Enough calls for tiered compilation to settle (tier 0, instrumented, tier 1: about 60 calls per method).
-        const int warmUp = 150;
+        var warmUp = api.Options.WarmUp ?? 150;
         var setup = Stopwatch.StartNew();
         var jobIds = new Guid[count + warmUp];
         await OpenLoop.ForEachAsync(jobIds.Length, 8, async i => jobIds[i] = await OraServApi.CompletedJobAsync(tenants[i % tenants.Length], i));

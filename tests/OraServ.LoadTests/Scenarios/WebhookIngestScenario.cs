@@ -17,7 +17,7 @@ public static class WebhookIngestScenario
         var webhooks = new StripeWebhooks(api.Options.ResolveWebhookSecret());
         var probe = await api.OpenInvoiceWithIntentAsync(tenant, 0);
 
-        const int warmUp = 200;
+        var warmUp = api.Options.WarmUp ?? 200;
         var bodies = Enumerable.Range(0, count + warmUp)
             .Select(_ => StripeWebhooks.PaymentIntentSucceeded(tenant.StripeAccountId, StripeWebhooks.NewId("pi"), 80050, "usd", null))
             .ToArray();

@@ -19,7 +19,7 @@ public static class WebhookToPaidScenario
         // The first payments of a fresh run also pay for compiling the whole chain in five services. With tiered PGO a
         // method is compiled three times (tier 0, instrumented after 30 calls, tier 1 after 30 more): with 50 warm-up
         // payments a third of Payments' CPU in the measured phase was still the JIT's (perf, 2026-11-25).
-        const int warmUp = 150;
+        var warmUp = api.Options.WarmUp ?? 150;
         var setup = Stopwatch.StartNew();
         var invoices = new OpenInvoice[count + warmUp];
         await OpenLoop.ForEachAsync(invoices.Length, 8, async i => invoices[i] = await api.OpenInvoiceWithIntentAsync(tenant, i));
