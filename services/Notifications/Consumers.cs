@@ -42,7 +42,8 @@ public abstract class NotificationConsumer<TMessage>(NotificationsDbContext db, 
     /// <summary>Sends the message of this key now if it is queued and due (the worker would otherwise, a moment later).</summary>
     protected async Task DeliverAsync(Deliveries deliveries, string dedupeKey, CancellationToken ct)
     {
-        var id = await Db.Messages.Where(m => m.DedupeKey == dedupeKey && m.Status == MessageStatus.Queued).Select(m => (Guid?)m.Id).SingleOrDefaultAsync(ct);
+        var id = Db.Messages.Local.FirstOrDefault(m => m.DedupeKey == dedupeKey)?.Id
+            ?? await Db.Messages.Where(m => m.DedupeKey == dedupeKey && m.Status == MessageStatus.Queued).Select(m => (Guid?)m.Id).SingleOrDefaultAsync(ct);
         if (id is { } messageId)
         {
             await deliveries.DeliverAsync(messageId, ct);

@@ -80,14 +80,17 @@ public sealed class Deliveries(
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
         var settings = options.Value;
         var now = time.GetUtcNow();
-        var claimed = await db.Messages.IgnoreQueryFilters()
-            .Where(m => m.Id == messageId && m.Status == MessageStatus.Queued && m.NextAttemptAt <= now)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.NextAttemptAt, now + settings.Lease).SetProperty(m => m.Attempts, m => m.Attempts + 1), ct);
-        if (claimed == 0)
+        // Claimed and read in one statement (not composed further: PostgreSQL takes no UPDATE in a subquery).
+        var leaseEnd = now + settings.Lease;
+        var claimed = await db.Messages.FromSqlInterpolated($"""
+            UPDATE messages SET "NextAttemptAt" = {leaseEnd}, "Attempts" = "Attempts" + 1
+            WHERE "Id" = {messageId} AND "Status" = 'Queued' AND "NextAttemptAt" <= {now}
+            RETURNING *
+            """).IgnoreQueryFilters().ToListAsync(ct);
+        if (claimed is not [var message])
         {
             return;
         }
-        var message = await db.Messages.IgnoreQueryFilters().SingleAsync(m => m.Id == messageId, ct);
         scope.ServiceProvider.GetRequiredService<TenantContext>().Use(message.TenantId);
         // Checked at the last moment: a STOP that arrived while the SMS waited (queued, or retrying) still holds it back.
         if (message.Channel == MessageChannel.Sms
