@@ -39,14 +39,14 @@ public abstract class NotificationConsumer<TMessage>(NotificationsDbContext db, 
         }
     }
 
-    /// <summary>Sends the message of this key now if it is queued and due (the worker would otherwise, a moment later).</summary>
-    protected async Task DeliverAsync(Deliveries deliveries, string dedupeKey, CancellationToken ct)
+    /// <summary>Hands the message of this key to the senders if it is queued (they send it if it is still due).</summary>
+    protected async Task HandAsync(Deliveries deliveries, string dedupeKey, CancellationToken ct)
     {
         var id = Db.Messages.Local.FirstOrDefault(m => m.DedupeKey == dedupeKey)?.Id
             ?? await Db.Messages.Where(m => m.DedupeKey == dedupeKey && m.Status == MessageStatus.Queued).Select(m => (Guid?)m.Id).SingleOrDefaultAsync(ct);
         if (id is { } messageId)
         {
-            await deliveries.DeliverAsync(messageId, ct);
+            deliveries.Hand(messageId);
         }
     }
 
@@ -102,7 +102,7 @@ public sealed class InvoiceIssuedConsumer(NotificationsDbContext db, IServicePro
     protected override async Task AfterCommitAsync(ConsumeContext<InvoiceIssued> context)
     {
         await PushAsync(context, context.Message.InvoiceId);
-        await DeliverAsync(deliveries, Key(context.Message.InvoiceId), context.CancellationToken);
+        await HandAsync(deliveries, Key(context.Message.InvoiceId), context.CancellationToken);
     }
 }
 
@@ -128,7 +128,7 @@ public sealed class InvoicePaidConsumer(NotificationsDbContext db, IServiceProvi
     protected override async Task AfterCommitAsync(ConsumeContext<InvoicePaid> context)
     {
         await PushAsync(context, context.Message.InvoiceId);
-        await DeliverAsync(deliveries, Key(context.Message.InvoiceId), context.CancellationToken);
+        await HandAsync(deliveries, Key(context.Message.InvoiceId), context.CancellationToken);
     }
 }
 
@@ -175,7 +175,7 @@ public sealed class SendEmailConsumer(NotificationsDbContext db, IServiceProvide
         RecordAsync(Templates.AutomationEmail(message, Key(message.EventId), time.GetUtcNow()), ct);
 
     protected override Task AfterCommitAsync(ConsumeContext<SendEmail> context) =>
-        DeliverAsync(deliveries, Key(context.Message.EventId), context.CancellationToken);
+        HandAsync(deliveries, Key(context.Message.EventId), context.CancellationToken);
 }
 
 /// <summary>An SMS an automation rule asked for.</summary>
@@ -188,7 +188,7 @@ public sealed class SendSmsConsumer(NotificationsDbContext db, IServiceProvider 
         RecordAsync(Templates.Sms(message, Key(message.EventId), time.GetUtcNow()), ct);
 
     protected override Task AfterCommitAsync(ConsumeContext<SendSms> context) =>
-        DeliverAsync(deliveries, Key(context.Message.EventId), context.CancellationToken);
+        HandAsync(deliveries, Key(context.Message.EventId), context.CancellationToken);
 }
 
 public static class InvoiceViews

@@ -87,7 +87,7 @@ public static class NotificationsApi
         }
         db.Messages.Add(message);
         await db.SaveChangesAsync(ct);
-        deliveries.Wake();
+        deliveries.Hand(message.Id);
         return TypedResults.Accepted($"/api/messages?invoiceId={invoiceId}", MessageResponse.From(message));
     }
 }

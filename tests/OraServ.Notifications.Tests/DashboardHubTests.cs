@@ -62,6 +62,43 @@ public sealed class DashboardHubTests(NotificationsHost host)
     }
 
     [Fact]
+    public async Task A_mail_server_that_does_not_answer_holds_back_the_emails_but_not_the_dashboard()
+    {
+        // More invoices than the consumer takes from the broker at once (Messaging:PrefetchCount, 16): a consumer that
+        // waited for its email would leave the rest unread, and their pushes unsent, until the mail server answered.
+        const int invoices = 40;
+        var tenant = Guid.CreateVersion7();
+        var pushed = new ConcurrentDictionary<Guid, string>();
+        await using var dashboard = new HubConnectionBuilder()
+            .WithUrl($"{host.BaseUrl}/hubs/dashboard", o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(tenant, "dispatcher")))
+            .Build();
+        dashboard.On<JsonElement>("invoiceUpdated", u => pushed[u.GetProperty("invoiceId").GetGuid()] = u.GetProperty("number").GetString()!);
+        await dashboard.StartAsync();
+        var to = NotificationsHost.NewAddress();
+        var issued = Enumerable.Range(1, invoices).Select(n => NotificationsHost.Issued(tenant, to, $"INV-{n:D6}")).ToList();
+
+        host.Smtp.Hold();
+        try
+        {
+            foreach (var invoice in issued)
+            {
+                await host.PublishAsync(invoice);
+            }
+            // Well inside the SMTP timeout (5 s here), so that no email is given up on and sent twice.
+            await WaitAsync(() => pushed.Count >= invoices, seconds: 4);
+            Assert.Empty(host.Smtp.To(to));
+        }
+        finally
+        {
+            host.Smtp.Release();
+        }
+
+        Assert.Equal(issued.ToDictionary(i => i.InvoiceId, i => i.Number), pushed);
+        var emails = await host.Smtp.WaitForAsync(to, invoices, TimeSpan.FromSeconds(60));
+        Assert.Equal(issued.Select(i => $"Invoice {i.Number} from Acme Plumbing").Order(), emails.Select(m => m.Subject).Order());
+    }
+
+    [Fact]
     public async Task The_hub_refuses_a_connection_without_a_valid_token()
     {
         await using var anonymous = new HubConnectionBuilder().WithUrl($"{host.BaseUrl}/hubs/dashboard").Build();

@@ -29,6 +29,20 @@ public sealed class TestSmtpServer : IAsyncDisposable
     private int _sessions;
     /// <summary>SMTP sessions (connections) the server has accepted since it was created.</summary>
     public int Sessions => Volatile.Read(ref _sessions);
+    private TaskCompletionSource _accepting = CompletedGate();
+
+    /// <summary>From now on every message waits after its DATA, unanswered and not kept, until <see cref="Release"/>.</summary>
+    public void Hold() => _accepting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Answers and keeps the messages held back, and every one after.</summary>
+    public void Release() => _accepting.TrySetResult();
+
+    private static TaskCompletionSource CompletedGate()
+    {
+        var gate = new TaskCompletionSource();
+        gate.SetResult();
+        return gate;
+    }
 
     public void Start()
     {
@@ -86,11 +100,13 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     private sealed class Store(TestSmtpServer owner) : MessageStore
     {
-        public override Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+        public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
-            using var stream = new MemoryStream(buffer.ToArray());
+            var bytes = buffer.ToArray();
+            await owner._accepting.Task.WaitAsync(cancellationToken);
+            using var stream = new MemoryStream(bytes);
             owner.Received.Enqueue(MimeMessage.Load(stream, cancellationToken));
-            return Task.FromResult(SmtpResponse.Ok);
+            return SmtpResponse.Ok;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -19,6 +20,8 @@ public sealed class DeliveryOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
     /// <summary>How long a claimed message is left alone by other attempts; a process that dies mid-send frees it after this.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>How many messages this instance sends at once.</summary>
+    public int Concurrency { get; set; } = 4;
 }
 
 /// <summary>
@@ -27,6 +30,9 @@ public sealed class DeliveryOptions
 /// A crash between the send and that commit leaves the row queued: it is sent again when the lease runs out.
 /// That is a deliberate choice: a rare duplicate email (with the same Message-Id, which mail clients fold) rather than
 /// an invoice that silently never arrives.
+/// A consumer that has just recorded a message hands its id over (<see cref="Hand"/>) and is done: the
+/// <see cref="DeliveryWorker"/>'s senders send it, so a slow mail server holds back emails, never the consumers (and the
+/// dashboard pushes behind them). Rows handed over are only a hint; the worker's scan finds every due row in the table.
 /// </summary>
 public sealed class Deliveries(
     IServiceScopeFactory scopes,
@@ -35,41 +41,33 @@ public sealed class Deliveries(
     TimeProvider time,
     ILogger<Deliveries> logger)
 {
-    private readonly System.Threading.Channels.Channel<bool> _wake = System.Threading.Channels.Channel.CreateBounded<bool>(
-        new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
+    private const int ScanBatch = 500;
 
-    /// <summary>Asks the worker to look for due messages now.</summary>
-    public void Wake() => _wake.Writer.TryWrite(true);
+    private readonly Channel<Guid> _handed = Channel.CreateBounded<Guid>(
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    /// <summary>Gives a just-queued message to the senders; one that does not fit is found by the next scan.</summary>
+    public void Hand(Guid messageId) => _handed.Writer.TryWrite(messageId);
+
+    /// <summary>The messages handed over, in the order they were.</summary>
+    public ChannelReader<Guid> Handed => _handed.Reader;
+
+    /// <summary>
+    /// Hands the queued messages that are due to the senders, oldest first; returns how many. Skipped while handed
+    /// messages are still waiting: those are due rows too, and would only be handed twice.
+    /// </summary>
+    public async Task<int> HandDueAsync(CancellationToken ct)
     {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timer.CancelAfter(timeout);
-        try
+        if (_handed.Reader.Count > 0)
         {
-            await _wake.Reader.WaitToReadAsync(timer.Token);
-            _wake.Reader.TryRead(out _);
+            return 0;
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-        }
-    }
-
-    /// <summary>Sends the messages that are due, oldest first; returns how many were attempted.</summary>
-    public async Task<int> DeliverDueAsync(CancellationToken ct)
-    {
-        List<Guid> due;
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            var now = time.GetUtcNow();
-            due = await scope.ServiceProvider.GetRequiredService<NotificationsDbContext>().Messages.IgnoreQueryFilters()
-                .Where(m => m.Status == MessageStatus.Queued && m.NextAttemptAt <= now)
-                .OrderBy(m => m.NextAttemptAt).Select(m => m.Id).Take(50).ToListAsync(ct);
-        }
-        foreach (var id in due)
-        {
-            await DeliverAsync(id, ct);
-        }
+        await using var scope = scopes.CreateAsyncScope();
+        var now = time.GetUtcNow();
+        var due = await scope.ServiceProvider.GetRequiredService<NotificationsDbContext>().Messages.IgnoreQueryFilters()
+            .Where(m => m.Status == MessageStatus.Queued && m.NextAttemptAt <= now)
+            .OrderBy(m => m.NextAttemptAt).Select(m => m.Id).Take(ScanBatch).ToListAsync(ct);
+        due.ForEach(Hand);
         return due.Count;
     }
 
@@ -213,27 +211,55 @@ public sealed class Deliveries(
     }
 }
 
-/// <summary>Sends what is due: retries after back-off, and anything a crashed attempt left queued.</summary>
+/// <summary>
+/// Sends what is handed over with <see cref="DeliveryOptions.Concurrency"/> senders, and scans for what is due
+/// (retries after back-off, and anything a crashed attempt or another instance left queued) every poll interval.
+/// </summary>
 public sealed class DeliveryWorker(Deliveries deliveries, IOptions<DeliveryOptions> options, ILogger<DeliveryWorker> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll([ScanAsync(stoppingToken), .. Enumerable.Range(0, Math.Max(1, options.Value.Concurrency)).Select(_ => SendAsync(stoppingToken))]);
+
+    private async Task SendAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await deliveries.Handed.WaitToReadAsync(stoppingToken))
+            {
+                while (deliveries.Handed.TryRead(out var messageId))
+                {
+                    try
+                    {
+                        await deliveries.DeliverAsync(messageId, stoppingToken);
+                    }
+                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // Still queued (or claimed until its lease ends): the scan hands it over again.
+                        logger.LogWarning(ex, "Delivering message {MessageId} failed; it stays queued", messageId);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ScanAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (await deliveries.DeliverDueAsync(stoppingToken) > 0)
-                {
-                    continue;
-                }
+                await deliveries.HandDueAsync(stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(ex, "Delivery round failed; trying again");
+                logger.LogWarning(ex, "Looking for due messages failed; trying again");
             }
             try
             {
-                await deliveries.WaitAsync(options.Value.PollInterval, stoppingToken);
+                await Task.Delay(options.Value.PollInterval, stoppingToken);
             }
             catch (OperationCanceledException)
             {
