@@ -96,8 +96,10 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             e.Property(x => x.Attempts).HasColumnName("attempts");
             e.Property(x => x.LastError).HasColumnName("last_error").HasMaxLength(2000);
             e.Property(x => x.NextAttemptAt).HasColumnName("next_attempt_at");
-            e.HasIndex(x => x.ReceivedAt).HasFilter("processed_at IS NULL").HasDatabaseName("ix_stripe_events_pending");
-            // The claim asks, for each candidate, whether an older event of its key is still unprocessed.
+            // The one index of pending events: the claim asks whether an older event of its key is still unprocessed, and
+            // the worker that is done with an event asks for the next of its key. A second one in arrival order (for the
+            // periodic scan) was taken by the planner for those questions too, as a walk through every pending event: it
+            // usually sees the log with nothing pending and takes such an index to be empty.
             e.HasIndex(x => new { x.OrderingKey, x.ReceivedAt }).HasFilter("processed_at IS NULL").HasDatabaseName("ix_stripe_events_pending_key");
         });
 

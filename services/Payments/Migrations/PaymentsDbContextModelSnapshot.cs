@@ -524,10 +524,6 @@ namespace OraServ.Payments.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ReceivedAt")
-                        .HasDatabaseName("ix_stripe_events_pending")
-                        .HasFilter("processed_at IS NULL");
-
                     b.HasIndex("OrderingKey", "ReceivedAt")
                         .HasDatabaseName("ix_stripe_events_pending_key")
                         .HasFilter("processed_at IS NULL");

@@ -102,6 +102,59 @@ public sealed class EventOrderingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_burst_that_piles_up_after_the_log_was_analyzed_with_nothing_pending_is_worked_without_walking_the_backlog_for_each_event()
+    {
+        const int burst = 1_200;
+        var tenant = Guid.CreateVersion7();
+        var account = await ConnectedAccountAsync(tenant);
+        // What PostgreSQL's planner usually knows of the log: analyzed while nothing was pending, so it takes the
+        // partial indexes of pending events to be empty, and any plan through them to cost nothing.
+        await _payments.InTenantAsync(Guid.Empty, db => db.Database.ExecuteSqlRawAsync("ANALYZE stripe_events"));
+        var busy = await BusyWorkers.StartAsync(_payments, tenant, account, workers: 4);
+        await OpenLoopAsync(burst, async _ => Assert.Equal(HttpStatusCode.OK,
+            await _payments.PostAsync(SignedEvents.PaymentIntent("payment_intent.succeeded", account, SignedEvents.NewId("pi"), Guid.CreateVersion7(), 5000))));
+        var before = await IndexEntriesReadAsync();
+
+        await busy.DisposeAsync();
+        // Waiting on the payments, not on the pending events: counting those would read the index being measured.
+        await Eventually.TrueAsync(() => _payments.InTenantAsync(tenant, db => db.Payments.CountAsync().ContinueWith(c => c.Result == burst + busy.Intents.Count)),
+            "every payment to be recorded");
+
+        // Each event is claimed by its id and checked against its own key's older events: a handful of index entries.
+        // Walking the pending events instead reads the whole backlog (and the entries of those already worked) each time.
+        var perEvent = (await IndexEntriesReadAsync() - before) / (double)burst;
+        Assert.True(perEvent < 30, $"{perEvent:F0} index entries of stripe_events read per event worked");
+        Assert.Equal(burst, (await StoredAsync()).Count(e => e.Outcome == "payment recorded" && !busy.Intents.Contains(e.OrderingKey)));
+    }
+
+    private static async Task OpenLoopAsync(int count, Func<int, Task> work)
+    {
+        using var gate = new SemaphoreSlim(8);
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                await work(i);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+    }
+
+    /// <summary>Index entries read from stripe_events' indexes so far, by every connection of this process.</summary>
+    private async Task<long> IndexEntriesReadAsync()
+    {
+        // A server process reports its statistics when it ends: closing the idle pooled connections counts everything.
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        return await _payments.InTenantAsync(Guid.Empty, db => db.Database
+            .SqlQueryRaw<long>("SELECT coalesce(sum(idx_tup_read), 0)::bigint AS \"Value\" FROM pg_stat_user_indexes WHERE relname = 'stripe_events'")
+            .SingleAsync());
+    }
+
+    [Fact]
     public async Task An_event_of_an_account_no_tenant_has_is_ignored_and_once_the_account_is_a_tenants_its_events_are_applied()
     {
         var tenant = Guid.CreateVersion7();
