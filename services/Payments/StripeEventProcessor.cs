@@ -73,9 +73,10 @@ public sealed class StripeEventProcessor(
     }
 
     /// <summary>
-    /// Processes one due event, the oldest head of any key's queue among the oldest due events; false when none is due.
-    /// The candidates are read first and then claimed one by one by their id: a single claiming query with the "no older
-    /// event of its key" test planned as an anti-join over every pending event, 60-70 ms a scan with 10,000 pending.
+    /// Processes the oldest due events that are the heads of their keys' queues (each worked one hands on the next of
+    /// its key); false when none was. The candidates are read first and then claimed one by one by their id: a single
+    /// claiming query with the "no older event of its key" test planned as an anti-join over every pending event, 60-70 ms
+    /// a scan with 10,000 pending. All of them, not only the first: the scan reads every pending event's index entry.
     /// </summary>
     public async Task<bool> ProcessNextAsync(CancellationToken ct)
     {
@@ -91,14 +92,12 @@ public sealed class StripeEventProcessor(
                 .Take(ScanCandidates)
                 .ToListAsync(ct);
         }
+        var worked = false;
         foreach (var eventId in candidates)
         {
-            if (await ProcessAsync(eventId, ct))
-            {
-                return true;
-            }
+            worked |= await ProcessAsync(eventId, ct);
         }
-        return false;
+        return worked;
     }
 
     /// <summary>
