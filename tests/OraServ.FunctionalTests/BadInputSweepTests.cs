@@ -24,6 +24,12 @@ namespace OraServ.FunctionalTests;
 public sealed class BadInputSweepTests(MoneyPathFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     private const decimal PaidByCard = 100m;
+    /// <summary>
+    /// What the delivery worker writes on a message while it sends it: an invoice resent by an accepted case is claimed
+    /// and tried after its 202, during the cases that follow it.
+    /// </summary>
+    private static readonly string[] DeliveryBookkeeping =
+        ["messages.Status", "messages.Attempts", "messages.NextAttemptAt", "messages.LastError", "messages.SentAt", "messages.ProviderId", "messages.FailureReason"];
     private readonly SweptServices _services = new(fixture);
 
     public Task InitializeAsync() => _services.InitializeAsync();
@@ -43,7 +49,8 @@ public sealed class BadInputSweepTests(MoneyPathFixture fixture, ITestOutputHelp
             var cases = await BadInputSweep.CasesAsync(anonymous, service.Provider, ids);
             Assert.True(cases.Count > 0, $"{service.Name}: no operation to sweep in its OpenAPI document");
             var connectionString = service.Provider.GetRequiredService<IConfiguration>().GetConnectionString(service.Database)!;
-            apis.Add(new SweptApi(service.Name, service.Client, TestTokens.For(tenant, Roles.Owner), await DatabaseSnapshot.OpenAsync(connectionString, tenant), cases));
+            var snapshot = await DatabaseSnapshot.OpenAsync(connectionString, tenant, service.Name == "notifications" ? DeliveryBookkeeping : []);
+            apis.Add(new SweptApi(service.Name, service.Client, TestTokens.For(tenant, Roles.Owner), snapshot, cases));
         }
         var moneyCases = apis.SelectMany(a => a.Cases).Where(c => c.Field is { } f && (BadInputCases.IsAmount(f) || BadInputCases.IsPrice(f))).ToList();
 

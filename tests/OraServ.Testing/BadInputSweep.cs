@@ -134,11 +134,17 @@ public sealed class DatabaseSnapshot(string connectionString, string query, Guid
                 tables.Add(reader.GetString(0));
             }
         }
-        var row = ignoredColumns.Length == 0 ? "t::text" : $"(to_jsonb(t) - ARRAY[{string.Join(", ", ignoredColumns.Select(c => $"'{c}'"))}])::text";
+        // "Column" is left out of every table's rows, "table.Column" out of that table's only.
+        string Row(string table)
+        {
+            var ignored = ignoredColumns.Where(c => !c.Contains('.', StringComparison.Ordinal) || c.StartsWith(table + ".", StringComparison.Ordinal))
+                .Select(c => $"'{c[(c.IndexOf('.', StringComparison.Ordinal) + 1)..]}'").ToList();
+            return ignored.Count == 0 ? "t::text" : $"(to_jsonb(t) - ARRAY[{string.Join(", ", ignored)}])::text";
+        }
         var scope = tenant is null ? "" : " WHERE t::text LIKE @tenant";
         var parts = tables.Select(t => t.Contains("outbox") || t.Contains("inbox")
             ? $"SELECT '{t}:' || count(*) FROM \"{t}\" t{scope}"
-            : $"SELECT '{t}:' || count(*) || ':' || coalesce(md5(string_agg({row}, ',' ORDER BY {row})), '') FROM \"{t}\" t{scope}");
+            : $"SELECT '{t}:' || count(*) || ':' || coalesce(md5(string_agg({Row(t)}, ',' ORDER BY {Row(t)})), '') FROM \"{t}\" t{scope}");
         return new DatabaseSnapshot(connectionString, string.Join(" UNION ALL ", parts), tenant);
     }
 
