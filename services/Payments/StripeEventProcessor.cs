@@ -76,7 +76,8 @@ public sealed class StripeEventProcessor(
     /// Processes the oldest due events that are the heads of their keys' queues (each worked one hands on the next of
     /// its key); false when none was. The candidates are read first and then claimed one by one by their id: a single
     /// claiming query with the "no older event of its key" test planned as an anti-join over every pending event, 60-70 ms
-    /// a scan with 10,000 pending. All of them, not only the first: the scan reads every pending event's index entry.
+    /// a scan with 10,000 pending. Every candidate is tried, not only up to the first worked: each scan reads the index
+    /// entry of every pending event, so one scan should work as many as it can.
     /// </summary>
     public async Task<bool> ProcessNextAsync(CancellationToken ct)
     {
@@ -133,12 +134,11 @@ public sealed class StripeEventProcessor(
         int attempts;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            // Locked by its primary key alone, a row another worker holds skipped; then worked only if it is still due and
-            // the head of its key's queue (an older event of its key, even one locked by another worker, is unprocessed
-            // in this statement's snapshot). Two statements with nothing else to plan by: the planner, which usually saw
-            // the log with nothing pending, takes the partial index of pending events to be empty, and planned the single
-            // statement that did both as a walk through every pending event for each claim (1,500 index entries per event
-            // in a burst of 1,200).
+            // Two statements, each with one index to plan by: lock the row by its primary key (a row another worker holds
+            // is skipped), then work it only if it is still due and no older event of its key is unprocessed (one locked by
+            // another worker still is, in this statement's snapshot). As a single statement the planner, which usually saw
+            // the log with nothing pending and so takes the pending index to be empty, walked every pending event for each
+            // claim (1,500 index entries per event in a burst of 1,200).
             var row = await db.StripeEvents.FromSqlInterpolated($"SELECT * FROM stripe_events WHERE id = {id} FOR UPDATE SKIP LOCKED")
                 .SingleOrDefaultAsync(ct);
             if (row is null || row.ProcessedAt is not null || row.NextAttemptAt > time.GetUtcNow())
