@@ -25,7 +25,7 @@ export ERL_CRASH_DUMP="$data/log/erl_crash.dump"
 # ORASERV_STOP_WITH_PID (the tests set it): the server stops when that process is gone, even if it was killed
 # before it could stop the server itself. The server is exec'd below, so it keeps this script's PID.
 if [ -n "${ORASERV_STOP_WITH_PID:-}" ]; then
-  ( while kill -0 "$ORASERV_STOP_WITH_PID" 2>/dev/null; do sleep 2; done; kill -TERM $$ 2>/dev/null ) </dev/null >/dev/null 2>&1 &
+  bash "$(dirname "$0")/stop-with.sh" "$ORASERV_STOP_WITH_PID" $$ TERM </dev/null >/dev/null 2>&1 &
 fi
 server=/usr/lib/rabbitmq/bin/rabbitmq-server
 [ -x "$server" ] || server="$(command -v rabbitmq-server)"

@@ -31,23 +31,35 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bash deploy/local/postgres.sh "$root/postgres" "$pg_port" >"$root/postgres.log" 2>&1 &
+# Its shutdown and any crash are logged, so a run whose PostgreSQL went away says when and why.
+ORASERV_PG_SETTINGS="log_min_messages=log ${ORASERV_PG_SETTINGS:-}" bash deploy/local/postgres.sh "$root/postgres" "$pg_port" >"$root/postgres.log" 2>&1 &
 pg_pid=$!
 bash deploy/local/rabbitmq.sh "$root/rabbitmq" "$mq_port" >"$root/rabbitmq.log" 2>&1 &
 mq_pid=$!
 
 dotnet build OraServ.sln -nologo -v q
 
+pg_ready() { /usr/lib/postgresql/15/bin/pg_isready -q -h 127.0.0.1 -p "$pg_port"; }
+mq_ready() { (exec 3<>"/dev/tcp/127.0.0.1/$mq_port") 2>/dev/null; }
 for _ in $(seq 1 120); do
-  /usr/lib/postgresql/15/bin/pg_isready -q -h 127.0.0.1 -p "$pg_port" && (exec 3<>"/dev/tcp/127.0.0.1/$mq_port") 2>/dev/null && break
+  pg_ready && mq_ready && break
   sleep 0.5
 done
+# A server that is down fails hundreds of tests with "connection refused"; say which one and why, once.
+servers_up() {
+  local up=0
+  pg_ready || { echo "The tests' PostgreSQL (port $pg_port) does not answer; the end of its log:" >&2; tail -n 20 "$root/postgres.log" >&2; up=1; }
+  mq_ready || { echo "The tests' RabbitMQ (port $mq_port) does not answer; the end of its log:" >&2; tail -n 20 "$root/rabbitmq.log" >&2; up=1; }
+  return "$up"
+}
+servers_up || exit 1
 export ORASERV_TEST_POSTGRES_PORT="$pg_port" ORASERV_TEST_RABBITMQ_PORT="$mq_port"
 
 status=0
 # One test assembly at a time: the end-to-end fixture alone starts a dozen processes on this 2-core machine. A test
 # that hangs (no test of this suite takes 10 minutes) fails its assembly and names itself instead of holding CI.
 dotnet test OraServ.sln --no-build -nologo -m:1 --blame-hang-timeout 10m --blame-hang-dump-type none 2>&1 | tee "$root/test.log" || status=$?
+servers_up || status=1
 
 # The browser tests: the money path in Debian's Chromium against the whole local run (tests/browser/run.sh starts
 # deploy/local/run.sh on its fixed ports and stops it at the end).
