@@ -23,8 +23,8 @@ mq_port="$(free_port)"
 pg_pid=""
 mq_pid=""
 cleanup() {
-  # PostgreSQL: SIGINT is a fast shutdown. RabbitMQ: the Erlang VM stops cleanly on SIGTERM.
-  [ -n "$pg_pid" ] && kill -INT "$pg_pid" 2>/dev/null || true
+  # PostgreSQL: postgres.sh makes SIGTERM a fast shutdown. RabbitMQ: the Erlang VM stops cleanly on SIGTERM.
+  [ -n "$pg_pid" ] && kill -TERM "$pg_pid" 2>/dev/null || true
   [ -n "$mq_pid" ] && kill -TERM "$mq_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$root"

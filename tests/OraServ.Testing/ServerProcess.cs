@@ -67,8 +67,11 @@ public abstract class ServerProcess : IAsyncDisposable
 
     protected abstract Task<bool> IsReadyAsync(CancellationToken ct);
 
-    /// <summary>The signal that shuts the server down cleanly (PostgreSQL: INT, a fast shutdown).</summary>
-    protected virtual string StopSignal => "INT";
+    /// <summary>
+    /// The signal that shuts the server down cleanly: TERM for both (postgres.sh makes it PostgreSQL's fast shutdown). Not
+    /// INT: a script started in the background of another ignores SIGINT and cannot trap it.
+    /// </summary>
+    private const string StopSignal = "TERM";
 
     private async Task StopGracefullyAsync(Process process)
     {
@@ -184,6 +187,4 @@ public sealed class LocalRabbitMq(string dataDirectory, int port) : ServerProces
             return false;
         }
     }
-
-    protected override string StopSignal => "TERM";
 }

@@ -71,7 +71,7 @@ public sealed class LocalRun(string root, Action<string> log)
             return;
         }
         log("PostgreSQL: not started again by the app host; starting deploy/local/postgres.sh on the same data folder");
-        Relaunch("INT", new Launch(["bash", Path.Combine(root, "deploy", "local", "postgres.sh"), Path.Combine(DataFolder, "postgres"), PostgresPort.ToString(CultureInfo.InvariantCulture)],
+        Relaunch("TERM", new Launch(["bash", Path.Combine(root, "deploy", "local", "postgres.sh"), Path.Combine(DataFolder, "postgres"), PostgresPort.ToString(CultureInfo.InvariantCulture)],
             CurrentEnvironment(), root));
         await WaitAsync(() => PortAnswersAsync(PostgresPort), TimeSpan.FromSeconds(60), "PostgreSQL to answer");
         log("PostgreSQL: answering again");
