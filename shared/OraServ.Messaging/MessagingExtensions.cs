@@ -76,6 +76,8 @@ public static class MessagingExtensions
             ?? builder.Environment.ApplicationName.Split('.')[^1].ToLowerInvariant();
         builder.Services.AddOraServBus(builder.Configuration, configure, prefix);
         builder.Services.AddHostedService<OutboxRelay<TContext>>();
+        builder.Services.AddSingleton<MessagingRetention<TContext>>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MessagingRetention<TContext>>());
         return builder;
     }
 
