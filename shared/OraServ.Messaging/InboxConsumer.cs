@@ -40,7 +40,7 @@ public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServicePro
             {
                 MessageId = messageId,
                 Consumer = consumer,
-                ProcessedAt = DateTimeOffset.UtcNow,
+                ProcessedAt = services.GetRequiredService<TimeProvider>().GetUtcNow(),
             });
             await db.SaveChangesAsync(context.CancellationToken);
             await tx.CommitAsync(context.CancellationToken);
