@@ -58,6 +58,10 @@ public sealed class AutomationHost(TestServers servers, string database, FakeTim
         builder.UseSetting($"ConnectionStrings:{ResourceNames.Messaging}", servers.RabbitMqConnectionString);
         builder.UseSetting("Auth:SigningKey", TestTokens.SigningKey);
         builder.UseSetting("Automation:TickInterval", "00:00:01");
+        // The tests move the clock by weeks and then read the outbox; retention (tested in the integration tests) is not
+        // what they check.
+        builder.UseSetting("Messaging:Retention:Outbox", "365.00:00:00");
+        builder.UseSetting("Messaging:Retention:Inbox", "365.00:00:00");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             builder.UseSetting(key, value);
