@@ -42,6 +42,7 @@ public sealed class AutomationDbContext(DbContextOptions<AutomationDbContext> op
             e.HasOne<Rule>().WithMany().HasForeignKey(r => r.RuleId).OnDelete(DeleteBehavior.Cascade);
             // The scheduler's tick reads only this index: the pending rows in due order, however many sent ones pile up.
             e.HasIndex(r => r.DueAt).HasFilter("status = 'pending'").HasDatabaseName("ix_reminders_pending_due");
+            e.VacuumedAsQueue();
             e.HasIndex(r => r.InvoiceId);
         });
         modelBuilder.Entity<InvoiceView>(e =>

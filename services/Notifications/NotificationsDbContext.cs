@@ -40,6 +40,7 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
             e.HasIndex(m => new { m.TenantId, m.InvoiceId, m.CreatedAt });
             // The delivery worker's scan.
             e.HasIndex(m => m.NextAttemptAt).HasFilter("\"Status\" = 'Queued'");
+            e.VacuumedAsQueue();
         });
         modelBuilder.Entity<InvoiceView>(e =>
         {

@@ -101,6 +101,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             // periodic scan) was taken by the planner for those questions too, as a walk through every pending event: it
             // usually sees the log with nothing pending and takes such an index to be empty.
             e.HasIndex(x => new { x.OrderingKey, x.ReceivedAt }).HasFilter("processed_at IS NULL").HasDatabaseName("ix_stripe_events_pending_key");
+            e.VacuumedAsQueue();
         });
 
         modelBuilder.Entity<Payment>(e =>

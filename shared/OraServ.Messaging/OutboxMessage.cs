@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using OraServ.Contracts;
 
 namespace OraServ.Messaging;
@@ -74,6 +75,7 @@ public static class MessagingModelExtensions
             e.Property(m => m.Attempts).HasColumnName("attempts");
             e.Property(m => m.LastError).HasColumnName("last_error").HasMaxLength(2000);
             e.HasIndex(m => m.Id).HasFilter("dispatched_at IS NULL").HasDatabaseName("ix_outbox_pending");
+            e.VacuumedAsQueue();
         });
         model.Entity<InboxMessage>(e =>
         {
@@ -85,6 +87,15 @@ public static class MessagingModelExtensions
         });
         return model;
     }
+
+    /// <summary>
+    /// For a table whose rows leave a partial index of pending work once worked (an outbox, a queue of events or
+    /// messages): autovacuum once 1 % of its rows are dead instead of PostgreSQL's 20 %. Until a vacuum, that index keeps
+    /// an entry for every row worked since the last one, and each scan for pending work reads them: 52,543 such entries
+    /// made a scan of stripe_events with nothing pending read 1,278 buffers (18 ms) instead of 7 (0.14 ms) after a vacuum.
+    /// </summary>
+    public static EntityTypeBuilder<T> VacuumedAsQueue<T>(this EntityTypeBuilder<T> entity) where T : class =>
+        entity.HasStorageParameter("autovacuum_vacuum_scale_factor", 0.01);
 
     /// <summary>Queue an event to be published when (and only if) this unit of work commits.</summary>
     public static void Publish(this IMessagingDbContext db, IntegrationEvent message) =>

@@ -248,6 +248,8 @@ namespace OraServ.Automation.Migrations
                     b.HasIndex("InvoiceId");
 
                     b.ToTable("reminders", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
                 });
 
             modelBuilder.Entity("OraServ.Automation.Rule", b =>
@@ -384,6 +386,8 @@ namespace OraServ.Automation.Migrations
                         .HasFilter("dispatched_at IS NULL");
 
                     b.ToTable("outbox_messages", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
                 });
 
             modelBuilder.Entity("OraServ.Automation.Reminder", b =>

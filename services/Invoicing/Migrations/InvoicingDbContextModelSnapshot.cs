@@ -302,6 +302,8 @@ namespace OraServ.Invoicing.Migrations
                         .HasFilter("dispatched_at IS NULL");
 
                     b.ToTable("outbox_messages", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
                 });
 
             modelBuilder.Entity("OraServ.Invoicing.Invoice", b =>

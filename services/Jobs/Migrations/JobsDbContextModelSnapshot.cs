@@ -183,6 +183,8 @@ namespace OraServ.Jobs.Migrations
                         .HasFilter("dispatched_at IS NULL");
 
                     b.ToTable("outbox_messages", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
                 });
 
             modelBuilder.Entity("OraServ.Jobs.Job", b =>
@@ -196,7 +198,6 @@ namespace OraServ.Jobs.Migrations
                     b.OwnsMany("OraServ.Jobs.JobLineItem", "LineItems", b1 =>
                         {
                             b1.Property<Guid>("Id")
-                                .ValueGeneratedOnAdd()
                                 .HasColumnType("uuid");
 
                             b1.Property<string>("Description")

@@ -93,6 +93,8 @@ namespace OraServ.Notifications.Migrations
                         .HasFilter("dispatched_at IS NULL");
 
                     b.ToTable("outbox_messages", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
                 });
 
             modelBuilder.Entity("OraServ.Notifications.InvoiceView", b =>
@@ -225,6 +227,8 @@ namespace OraServ.Notifications.Migrations
                     b.HasIndex("TenantId", "InvoiceId", "CreatedAt");
 
                     b.ToTable("messages", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
                 });
 
             modelBuilder.Entity("OraServ.Notifications.SmsOptOut", b =>

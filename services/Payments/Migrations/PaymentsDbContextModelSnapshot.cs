@@ -93,6 +93,8 @@ namespace OraServ.Payments.Migrations
                         .HasFilter("dispatched_at IS NULL");
 
                     b.ToTable("outbox_messages", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
                 });
 
             modelBuilder.Entity("OraServ.Payments.ConnectedAccount", b =>
@@ -529,6 +531,8 @@ namespace OraServ.Payments.Migrations
                         .HasFilter("processed_at IS NULL");
 
                     b.ToTable("stripe_events", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
                 });
 
             modelBuilder.Entity("OraServ.Payments.PayableInvoice", b =>

@@ -48,4 +48,17 @@ public sealed class RetentionTests
         Assert.Equal(new[] { unsent, recentlySent }.Order(), outbox);
         Assert.Equal([recentKey], inbox);
     }
+
+    [Fact]
+    public async Task The_outbox_is_vacuumed_once_one_percent_of_its_rows_are_dead()
+    {
+        var servers = await TestServers.SharedAsync();
+        await using var harness = await MessagingHarness.StartAsync(
+            servers.ConnectionString(TestServers.NewDatabaseName("vacuum")), servers.RabbitMqConnectionString, _ => { });
+
+        var options = await harness.InScopeAsync(Guid.Empty, db => db.Database
+            .SqlQuery<string[]>($"SELECT reloptions AS \"Value\" FROM pg_class WHERE relname = 'outbox_messages'").SingleAsync());
+
+        Assert.Contains("autovacuum_vacuum_scale_factor=0.01", options);
+    }
 }

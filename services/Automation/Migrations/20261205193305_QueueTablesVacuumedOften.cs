@@ -1,0 +1,34 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace OraServ.Automation.Migrations
+{
+    /// <inheritdoc />
+    public partial class QueueTablesVacuumedOften : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AlterTable(
+                name: "reminders")
+                .Annotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
+
+            migrationBuilder.AlterTable(
+                name: "outbox_messages")
+                .Annotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AlterTable(
+                name: "reminders")
+                .OldAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
+
+            migrationBuilder.AlterTable(
+                name: "outbox_messages")
+                .OldAnnotation("Npgsql:StorageParameter:autovacuum_vacuum_scale_factor", 0.01);
+        }
+    }
+}
