@@ -62,6 +62,9 @@ public sealed class AutomationDbContext(DbContextOptions<AutomationDbContext> op
             e.Property(i => i.PayUrl).HasMaxLength(500);
             e.Property(i => i.Status).HasMaxLength(10);
             e.HasIndex(i => new { i.TenantId, i.Status });
+            e.Property(i => i.IssuedTimeZone).HasMaxLength(64);
+            // The tenant's newest issued event, read when an invoice comes in a zone other than the tenant's.
+            e.HasIndex(i => new { i.TenantId, i.IssuedEventAt });
         });
         modelBuilder.Entity<AutomationTenant>(e =>
         {

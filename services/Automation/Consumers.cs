@@ -3,13 +3,14 @@ using OraServ.Messaging;
 
 namespace OraServ.Automation;
 
-/// <summary>Keeps the invoice, creates the tenant (and its default rule) on its first invoice, takes its time zone, and plans the invoice's reminders.</summary>
+/// <summary>Keeps the invoice with its event's time zone, creates the tenant (and its default rule) on its first invoice, takes the zone of its newest invoice, and plans the invoice's reminders.</summary>
 public sealed class InvoiceIssuedConsumer(AutomationDbContext db, IServiceProvider services, TenantDirectory tenants, ReminderPlanner planner)
     : InboxConsumer<InvoiceIssued, AutomationDbContext>(db, services)
 {
     protected override async Task HandleAsync(InvoiceIssued message, CancellationToken ct)
     {
-        var zoneChanged = await tenants.FromInvoiceAsync(message, ct);
+        var zone = TenantClock.NormalizeId(message.TimeZone);
+        await tenants.EnsureAsync(message.TenantId, zone, message.Currency, message.BusinessName, ct);
         var invoice = await Db.Invoices.FindAsync([message.InvoiceId], ct);
         if (invoice is null)
         {
@@ -29,6 +30,8 @@ public sealed class InvoiceIssuedConsumer(AutomationDbContext db, IServiceProvid
         invoice.DueDate = message.DueDate;
         invoice.IssuedAt = message.IssuedAt;
         invoice.PayUrl = message.PayUrl;
+        invoice.IssuedTimeZone = zone;
+        invoice.IssuedEventAt = message.OccurredAt;
         if (invoice.LastEventAt <= message.OccurredAt)
         {
             // Not overtaken by a payment or a void that arrived first.
@@ -36,6 +39,7 @@ public sealed class InvoiceIssuedConsumer(AutomationDbContext db, IServiceProvid
             invoice.LastEventAt = message.OccurredAt;
         }
         await Db.SaveChangesAsync(ct);
+        var zoneChanged = await tenants.TakeTimeZoneAsync(message.TenantId, zone, ct);
         // A new time zone moves every pending date-based step of the tenant, not only this invoice's.
         await planner.PlanAsync(message.TenantId, invoiceId: zoneChanged ? null : invoice.Id, ct: ct);
     }

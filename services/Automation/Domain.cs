@@ -114,6 +114,9 @@ public sealed class InvoiceView
     public DateOnly DueDate { get; set; }
     public DateTimeOffset? IssuedAt { get; set; }
     public string PayUrl { get; set; } = "";
+    /// <summary>The tenant's time zone its InvoiceIssued carried (null for events without one), and when that event happened.</summary>
+    public string? IssuedTimeZone { get; set; }
+    public DateTimeOffset? IssuedEventAt { get; set; }
     public string Status { get; set; } = InvoiceStatus.Open;
     public bool Disputed { get; set; }
     public DateTimeOffset? PaymentFailedAt { get; set; }
@@ -128,8 +131,9 @@ public sealed class AutomationTenant
     /// <summary>IANA time zone id (America/New_York).</summary>
     public string TimeZone { get; set; } = TenantClock.DefaultTimeZone;
     /// <summary>
-    /// When the invoice event the time zone came from happened; null while it is only known from a dispatcher's token.
-    /// An older event arriving late does not turn the zone back, and a token never overrides an event.
+    /// When the invoice event the time zone came from happened (the first of its invoices in this zone, or a later one);
+    /// null while it is only known from a dispatcher's token. An older event arriving late does not turn the zone back
+    /// (the newest invoice's event decides), and a token never overrides an event.
     /// </summary>
     public DateTimeOffset? TimeZoneFrom { get; set; }
     public string Currency { get; set; } = "USD";

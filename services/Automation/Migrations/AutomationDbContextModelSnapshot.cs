@@ -152,6 +152,15 @@ namespace OraServ.Automation.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("issued_at");
 
+                    b.Property<DateTimeOffset?>("IssuedEventAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("issued_event_at");
+
+                    b.Property<string>("IssuedTimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("issued_time_zone");
+
                     b.Property<DateTimeOffset>("LastEventAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_event_at");
@@ -188,6 +197,8 @@ namespace OraServ.Automation.Migrations
                         .HasColumnName("total");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "IssuedEventAt");
 
                     b.HasIndex("TenantId", "Status");
 
