@@ -10,7 +10,7 @@ public sealed class InvoiceIssuedConsumer(AutomationDbContext db, IServiceProvid
     protected override async Task HandleAsync(InvoiceIssued message, CancellationToken ct)
     {
         var zone = TenantClock.NormalizeId(message.TimeZone);
-        await tenants.EnsureAsync(message.TenantId, zone, message.Currency, message.BusinessName, ct);
+        var tenant = await tenants.EnsureAsync(message.TenantId, zone, message.Currency, message.BusinessName, ct);
         var invoice = await Db.Invoices.FindAsync([message.InvoiceId], ct);
         if (invoice is null)
         {
@@ -39,7 +39,7 @@ public sealed class InvoiceIssuedConsumer(AutomationDbContext db, IServiceProvid
             invoice.LastEventAt = message.OccurredAt;
         }
         await Db.SaveChangesAsync(ct);
-        var zoneChanged = await tenants.TakeTimeZoneAsync(message.TenantId, zone, ct);
+        var zoneChanged = await tenants.TakeTimeZoneAsync(tenant, zone, ct);
         // A new time zone moves every pending date-based step of the tenant, not only this invoice's.
         await planner.PlanAsync(message.TenantId, invoiceId: zoneChanged ? null : invoice.Id, ct: ct);
     }

@@ -53,13 +53,14 @@ public sealed class TenantDirectory(AutomationDbContext db, ReminderPlanner plan
     /// locks the row exclusively, so it waits for those commits and then sees their invoices among the newest.
     /// </para>
     /// </summary>
-    public async Task<bool> TakeTimeZoneAsync(Guid tenantId, string? zone, CancellationToken ct)
+    /// <param name="known">The tenant as read earlier in this unit of work (<see cref="EnsureAsync"/>): the locks read it again.</param>
+    public async Task<bool> TakeTimeZoneAsync(AutomationTenant known, string? zone, CancellationToken ct)
     {
+        var tenantId = known.TenantId;
         if (zone is null)
         {
             return false;
         }
-        var known = await db.Tenants.IgnoreQueryFilters().AsNoTracking().SingleAsync(t => t.TenantId == tenantId, ct);
         if (known.TimeZoneFrom is not null && known.TimeZone == zone)
         {
             var shared = await LockAsync(tenantId, exclusive: false, ct);
@@ -89,7 +90,7 @@ public sealed class TenantDirectory(AutomationDbContext db, ReminderPlanner plan
             .OrderByDescending(i => i.IssuedEventAt)
             .Select(i => new { Zone = i.IssuedTimeZone!, At = i.IssuedEventAt!.Value })
             .FirstOrDefaultAsync(ct);
-        if (newest is null || (tenant.TimeZoneFrom is { } from && newest.At <= from) || (tenant.TimeZoneFrom is not null && newest.Zone == tenant.TimeZone))
+        if (newest is null || (tenant.TimeZoneFrom is { } from && (newest.At <= from || newest.Zone == tenant.TimeZone)))
         {
             return null;
         }
