@@ -30,6 +30,7 @@ public sealed class StripeEventProcessor(
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
     private const int ScanCandidates = 100;
+    private const int BatchSize = 20;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, Math.Max(1, settings.Value.EventWorkers)).Select(_ => WorkAsync(stoppingToken)));
@@ -42,14 +43,19 @@ public sealed class StripeEventProcessor(
         {
             try
             {
-                if (signal.TryTakeStored(out var eventId))
+                var handed = new List<string>(BatchSize);
+                while (handed.Count < BatchSize && signal.TryTakeStored(out var eventId))
+                {
+                    handed.Add(eventId);
+                }
+                if (handed.Count > 0)
                 {
                     // Pulses coalesce: wake another worker for the rest of a burst.
                     if (signal.HasStored)
                     {
                         signal.Pulse();
                     }
-                    await ProcessAsync(eventId, stoppingToken);
+                    await ProcessBatchAsync(handed, stoppingToken);
                     continue;
                 }
                 if (time.GetUtcNow() >= scanAt)
@@ -94,11 +100,123 @@ public sealed class StripeEventProcessor(
                 .ToListAsync(ct);
         }
         var worked = false;
-        foreach (var eventId in candidates)
+        foreach (var batch in candidates.Chunk(BatchSize))
         {
-            worked |= await ProcessAsync(eventId, ct);
+            worked |= await ProcessBatchAsync(batch, ct);
         }
         return worked;
+    }
+
+    /// <summary>
+    /// Works these events in one transaction where it can: the payment and account events whose handlers only read and
+    /// write this database, each still only as the head of its key's queue, with one lock statement, one ordering check,
+    /// one save and one commit for all of them instead of a transaction each. Under a burst that is most of what an
+    /// event cost (seven round trips to PostgreSQL each, perf: two thirds of Payments' CPU in the ingest benchmark).
+    /// Events whose handlers call Stripe (refunds, disputes) are worked one at a time after it, so that a slow Stripe
+    /// never holds up the others. When the batch fails (a bad event, a row lock held elsewhere for over a
+    /// second), it is rolled back and its events are worked one at a time, a few at once: the
+    /// failing one is then retried with back-off on its own and the others are not held up behind it.
+    /// </summary>
+    public async Task<bool> ProcessBatchAsync(IReadOnlyList<string> eventIds, CancellationToken ct)
+    {
+        if (eventIds.Count == 1)
+        {
+            return await ProcessAsync(eventIds[0], ct);
+        }
+        (IReadOnlyList<string> Keys, IReadOnlyList<string> OneByOne) batch;
+        try
+        {
+            batch = await ClaimAndProcessBatchAsync(eventIds, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            logger.LogInformation("A batch of {Count} Stripe events failed ({Error}); working them one at a time", eventIds.Count, ex.Message);
+            var worked = 0;
+            await Parallel.ForEachAsync(eventIds, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (id, token) =>
+            {
+                if (await ProcessAsync(id, token))
+                {
+                    Interlocked.Increment(ref worked);
+                }
+            });
+            return worked > 0;
+        }
+
+        var any = batch.Keys.Count > 0;
+        foreach (var id in batch.OneByOne)
+        {
+            any |= await ProcessAsync(id, ct);
+        }
+        if (batch.Keys.Count > 0)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
+            var next = await db.Database.SqlQuery<string>($"""
+                SELECT DISTINCT ON (ordering_key) id AS "Value" FROM stripe_events
+                WHERE ordering_key = ANY({batch.Keys.ToArray()}) AND processed_at IS NULL
+                ORDER BY ordering_key, received_at, id
+                """).ToListAsync(ct);
+            next.ForEach(signal.Stored);
+        }
+        return any;
+    }
+
+    /// <summary>The event types worked in batches: their handlers make no call to Stripe.</summary>
+    private static bool Batchable(string type) =>
+        type is EventTypes.PaymentIntentSucceeded or EventTypes.PaymentIntentPaymentFailed or EventTypes.AccountUpdated;
+
+    // How long a batch waits for a row lock another transaction holds (a dispatcher's refund, a reconciliation) before its
+    // events are worked one at a time: SET LOCAL lock_timeout = '1s' in its transaction.
+
+    /// <summary>
+    /// Claims and works the batchable heads among these events in one transaction: the keys of the events it worked, and
+    /// the claimable events left to work one at a time (their handlers call Stripe).
+    /// </summary>
+    private async Task<(IReadOnlyList<string> Keys, IReadOnlyList<string> OneByOne)> ClaimAndProcessBatchAsync(IReadOnlyList<string> eventIds, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
+        db.Database.AutoSavepointsEnabled = false;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlRawAsync("SET LOCAL lock_timeout = '1s'", ct);
+        var now = time.GetUtcNow();
+        var ids = eventIds.ToArray();
+        var due = (await db.StripeEvents.FromSqlInterpolated($"SELECT * FROM stripe_events WHERE id = ANY({ids}) FOR UPDATE SKIP LOCKED").ToListAsync(ct))
+            .Where(row => row.ProcessedAt is null && !(row.NextAttemptAt > now))
+            .ToList();
+        var oneByOne = due.Where(row => !Batchable(row.Type)).Select(row => row.Id).ToList();
+        var candidates = due.Where(row => Batchable(row.Type)).ToList();
+        if (candidates.Count == 0)
+        {
+            return ([], oneByOne);
+        }
+        // As for a single event: an event waits while an older event of its key is unprocessed, also one in this batch
+        // (it is handed on when that one is done). A LATERAL ... LIMIT 1 per event, which the planner cannot turn into a
+        // join: as an EXISTS it planned a semi-join that read every pending event once per batch.
+        var candidateIds = candidates.Select(row => row.Id).ToArray();
+        var held = (await db.Database.SqlQuery<string>($"""
+            SELECT e.id AS "Value" FROM stripe_events e
+            CROSS JOIN LATERAL (
+                SELECT 1 FROM stripe_events o
+                WHERE o.ordering_key = e.ordering_key AND o.processed_at IS NULL AND (o.received_at, o.id) < (e.received_at, e.id)
+                LIMIT 1) AS older
+            WHERE e.id = ANY({candidateIds})
+            """).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var work = candidates.Where(row => !held.Contains(row.Id)).OrderBy(row => row.ReceivedAt).ThenBy(row => row.Id, StringComparer.Ordinal).ToList();
+        if (work.Count == 0)
+        {
+            return ([], oneByOne);
+        }
+        var handler = scope.ServiceProvider.GetRequiredService<StripeEventHandler>();
+        foreach (var row in work)
+        {
+            row.Outcome = await handler.HandleAsync(row, ct);
+            row.ProcessedAt = time.GetUtcNow();
+            row.Attempts++;
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return ([.. work.Select(row => row.OrderingKey).Distinct(StringComparer.Ordinal)], oneByOne);
     }
 
     /// <summary>

@@ -127,6 +127,72 @@ public sealed class EventOrderingTests : IAsyncLifetime
         Assert.Equal(burst, (await StoredAsync()).Count(e => e.Outcome == "payment recorded" && !busy.Intents.Contains(e.OrderingKey)));
     }
 
+    [Fact]
+    public async Task A_burst_of_piled_up_payments_is_worked_in_batches_with_far_fewer_transactions_than_events()
+    {
+        const int burst = 200;
+        var tenant = Guid.CreateVersion7();
+        var account = await ConnectedAccountAsync(tenant);
+        var busy = await BusyWorkers.StartAsync(_payments, tenant, account, workers: 4);
+        var intents = Enumerable.Range(0, burst).Select(_ => (Id: SignedEvents.NewId("pi"), Invoice: Guid.CreateVersion7())).ToList();
+        await Parallel.ForEachAsync(intents, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (intent, _) => Assert.Equal(HttpStatusCode.OK,
+            await _payments.PostAsync(SignedEvents.PaymentIntent("payment_intent.succeeded", account, intent.Id, intent.Invoice, 5000))));
+        var before = await CommitsAsync();
+
+        await busy.DisposeAsync();
+        await Eventually.TrueAsync(() => _payments.InTenantAsync(tenant, db => db.Payments.CountAsync().ContinueWith(c => c.Result == burst + busy.Intents.Count)),
+            "every payment to be recorded");
+
+        // One at a time, each event is a claiming transaction and a query for the next event of its key: two or more.
+        var perEvent = (await CommitsAsync() - before) / (double)burst;
+        Assert.True(perEvent < 0.5, $"{perEvent:F2} transactions per event worked");
+        var published = (await _payments.OutboxAsync<PaymentSucceeded>()).Select(m => (PaymentSucceeded)m.ToEvent()).Where(e => !busy.Intents.Contains(e.PaymentId)).ToList();
+        Assert.Equal(intents.Select(i => (i.Id, i.Invoice)).Order(), published.Select(e => (e.PaymentId, e.InvoiceId)).Order());
+        Assert.All(await StoredAsync(), e => Assert.Equal(1, e.Attempts));
+    }
+
+    [Fact]
+    public async Task An_event_that_cannot_be_applied_fails_alone_and_the_others_worked_with_it_are_applied()
+    {
+        var tenant = Guid.CreateVersion7();
+        var account = await ConnectedAccountAsync(tenant);
+        var busy = await BusyWorkers.StartAsync(_payments, tenant, account, workers: 4);
+        var intents = Enumerable.Range(0, 30).Select(_ => (Id: SignedEvents.NewId("pi"), Invoice: Guid.CreateVersion7())).ToList();
+        // An intent id longer than any Stripe id: its payment cannot be stored, whatever the attempt.
+        var bad = "pi_" + new string('x', 80);
+        foreach (var (intent, i) in intents.Select((intent, i) => (intent, i)))
+        {
+            Assert.Equal(HttpStatusCode.OK, await _payments.PostAsync(SignedEvents.PaymentIntent("payment_intent.succeeded", account, intent.Id, intent.Invoice, 5000)));
+            if (i == 15)
+            {
+                Assert.Equal(HttpStatusCode.OK, await _payments.PostAsync(SignedEvents.PaymentIntent("payment_intent.succeeded", account, bad, Guid.CreateVersion7(), 5000)));
+            }
+        }
+
+        await busy.DisposeAsync();
+        await Eventually.TrueAsync(() => _payments.InTenantAsync(tenant, db => db.Payments.CountAsync().ContinueWith(c => c.Result == intents.Count + busy.Intents.Count)),
+            "every other payment to be recorded");
+        await Eventually.TrueAsync(async () => (await StoredAsync()).Single(e => e.OrderingKey == bad).Attempts > 0, "the bad event to fail");
+
+        var failed = (await StoredAsync()).Single(e => e.OrderingKey == bad);
+        Assert.Null(failed.ProcessedAt);
+        Assert.NotNull(failed.LastError);
+        Assert.True(failed.NextAttemptAt > DateTimeOffset.UtcNow, "the failed event is retried later, with back-off");
+        var published = (await _payments.OutboxAsync<PaymentSucceeded>()).Select(m => ((PaymentSucceeded)m.ToEvent()).PaymentId).Where(id => !busy.Intents.Contains(id));
+        Assert.Equal(intents.Select(i => i.Id).Order(), published.Order());
+        Assert.All((await StoredAsync()).Where(e => e.Type == "payment_intent.succeeded" && e.OrderingKey != bad),
+            e => Assert.Equal((1, "payment recorded"), (e.Attempts, e.Outcome)));
+    }
+
+    /// <summary>Transactions committed in the database so far, by every connection.</summary>
+    private async Task<long> CommitsAsync()
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        return await _payments.InTenantAsync(Guid.Empty, db => db.Database
+            .SqlQueryRaw<long>("SELECT xact_commit AS \"Value\" FROM pg_stat_database WHERE datname = current_database()")
+            .SingleAsync());
+    }
+
     /// <summary>Index entries read from stripe_events' indexes so far, by every connection of this process.</summary>
     private async Task<long> IndexEntriesReadAsync()
     {
