@@ -11,17 +11,41 @@ namespace OraServ.Payments;
 /// </summary>
 public sealed class PaymentSettlement(PaymentsDbContext db, IStripeClient stripe, TimeProvider time, ILogger<PaymentSettlement> logger)
 {
+    private HashSet<string>? _preloaded;
+
+    /// <summary>
+    /// Reads the intent records and payments of these intents in two queries, for a batch of events worked in one
+    /// transaction: the settlement of each then looks them up in memory instead of asking the database twice per event.
+    /// </summary>
+    public async Task PreloadAsync(IReadOnlyCollection<string> intentIds, CancellationToken ct)
+    {
+        // Every tenant's: a batch holds the events of several. Lookups below still only see the current tenant's rows.
+        await db.PaymentIntents.IgnoreQueryFilters().Where(p => intentIds.Contains(p.StripePaymentIntentId)).LoadAsync(ct);
+        await db.Payments.IgnoreQueryFilters().Where(p => intentIds.Contains(p.StripePaymentIntentId)).LoadAsync(ct);
+        _preloaded = new HashSet<string>(intentIds, StringComparer.Ordinal);
+    }
+
+    private bool Preloaded(string intentId) => _preloaded?.Contains(intentId) == true;
+
+    private async Task<PaymentIntentRecord?> IntentRecordAsync(string intentId, CancellationToken ct) => Preloaded(intentId)
+        ? db.PaymentIntents.Local.SingleOrDefault(p => p.StripePaymentIntentId == intentId && p.TenantId == db.CurrentTenantId())
+        : await db.PaymentIntents.SingleOrDefaultAsync(p => p.StripePaymentIntentId == intentId, ct);
+
+    /// <summary>Whether the intent's payment is recorded, or added in this unit of work.</summary>
+    private async Task<bool> SettledAsync(string intentId, CancellationToken ct) =>
+        db.Payments.Local.Any(p => p.StripePaymentIntentId == intentId && (p.TenantId == db.CurrentTenantId() || !Preloaded(intentId)))
+        || (!Preloaded(intentId) && await db.Payments.AnyAsync(p => p.StripePaymentIntentId == intentId, ct));
+
     public async Task<string> SucceededAsync(string intentId, string? chargeId, long amountMinor, string currency,
         IDictionary<string, string>? metadata, DateTimeOffset paidAt, CancellationToken ct)
     {
-        var record = await db.PaymentIntents.SingleOrDefaultAsync(p => p.StripePaymentIntentId == intentId, ct);
+        var record = await IntentRecordAsync(intentId, ct);
         if (record is not null)
         {
             record.Status = "succeeded";
             record.UpdatedAt = time.GetUtcNow();
         }
-        if (await db.Payments.AnyAsync(p => p.StripePaymentIntentId == intentId, ct) ||
-            db.Payments.Local.Any(p => p.StripePaymentIntentId == intentId))
+        if (await SettledAsync(intentId, ct))
         {
             return "already settled";
         }
@@ -61,11 +85,11 @@ public sealed class PaymentSettlement(PaymentsDbContext db, IStripeClient stripe
     public async Task<string> FailedAsync(PaymentIntent intent, CancellationToken ct)
     {
         // A failure that arrives after the success (redelivery, out of order) changes nothing.
-        if (await db.Payments.AnyAsync(p => p.StripePaymentIntentId == intent.Id, ct))
+        if (await SettledAsync(intent.Id, ct))
         {
             return "ignored: already paid";
         }
-        var record = await db.PaymentIntents.SingleOrDefaultAsync(p => p.StripePaymentIntentId == intent.Id, ct);
+        var record = await IntentRecordAsync(intent.Id, ct);
         if ((record?.InvoiceId ?? InvoiceIdFrom(intent.Metadata)) is not { } invoiceId)
         {
             return "ignored: no invoice";

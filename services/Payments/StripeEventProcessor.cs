@@ -207,6 +207,8 @@ public sealed class StripeEventProcessor(
         {
             return ([], oneByOne);
         }
+        await scope.ServiceProvider.GetRequiredService<PaymentSettlement>().PreloadAsync(
+            [.. work.Where(row => row.Type != EventTypes.AccountUpdated).Select(row => row.OrderingKey)], ct);
         var handler = scope.ServiceProvider.GetRequiredService<StripeEventHandler>();
         foreach (var row in work)
         {
