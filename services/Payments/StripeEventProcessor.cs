@@ -177,6 +177,9 @@ public sealed class StripeEventProcessor(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
         db.Database.AutoSavepointsEnabled = false;
+        // The handlers look up what the batch loaded or added (DbSet.Local); each look-up compared every tracked entity
+        // with its snapshot (13 % of Payments' CPU in the ingest benchmark, perf). Changes are detected once, before the save.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.Database.ExecuteSqlRawAsync("SET LOCAL lock_timeout = '1s'", ct);
         var now = time.GetUtcNow();
@@ -216,6 +219,7 @@ public sealed class StripeEventProcessor(
             row.ProcessedAt = time.GetUtcNow();
             row.Attempts++;
         }
+        db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return ([.. work.Select(row => row.OrderingKey).Distinct(StringComparer.Ordinal)], oneByOne);
