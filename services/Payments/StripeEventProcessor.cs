@@ -6,8 +6,9 @@ using Stripe;
 namespace OraServ.Payments;
 
 /// <summary>
-/// Works through the stored Stripe events, one per transaction: the event's effects, the integration events they
-/// publish (outbox) and its processed mark commit together. Several workers per instance (Stripe:EventWorkers) and any
+/// Works through the stored Stripe events: an event's effects, the integration events they publish (outbox) and its
+/// processed mark commit together, in one transaction with up to 19 other events where their handlers need no call to
+/// Stripe (<see cref="ProcessBatchAsync"/>), otherwise on its own. Several workers per instance (Stripe:EventWorkers) and any
 /// number of instances share the log, yet the events of one ordering key (one payment intent, one account) are worked
 /// one at a time in arrival order: an event is worked only as the head of its key's queue, the oldest unprocessed event
 /// of that key, locked FOR UPDATE SKIP LOCKED, so a key being worked is skipped by everyone else and its next event
@@ -165,9 +166,6 @@ public sealed class StripeEventProcessor(
     private static bool Batchable(string type) =>
         type is EventTypes.PaymentIntentSucceeded or EventTypes.PaymentIntentPaymentFailed or EventTypes.AccountUpdated;
 
-    // How long a batch waits for a row lock another transaction holds (a dispatcher's refund, a reconciliation) before its
-    // events are worked one at a time: SET LOCAL lock_timeout = '1s' in its transaction.
-
     /// <summary>
     /// Claims and works the batchable heads among these events in one transaction: the keys of the events it worked, and
     /// the claimable events left to work one at a time (their handlers call Stripe).
@@ -181,6 +179,8 @@ public sealed class StripeEventProcessor(
         // with its snapshot (13 % of Payments' CPU in the ingest benchmark, perf). Changes are detected once, before the save.
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // A row lock another transaction holds (a dispatcher's refund, a reconciliation) is waited for a second at most;
+        // then the batch fails and its events are worked one at a time, so the wait holds up only its own event.
         await db.Database.ExecuteSqlRawAsync("SET LOCAL lock_timeout = '1s'", ct);
         var now = time.GetUtcNow();
         var ids = eventIds.ToArray();
