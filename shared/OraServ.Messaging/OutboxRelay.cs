@@ -157,6 +157,7 @@ public sealed class OutboxRelay<TContext>(
         var batch = await db.OutboxMessages
             .FromSqlRaw($"SELECT * FROM {MessagingModelExtensions.OutboxTable} WHERE dispatched_at IS NULL ORDER BY id LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")
             .IgnoreQueryFilters()
+            .AsNoTracking()
             .ToListAsync(ct);
         if (batch.Count == 0)
         {
@@ -168,18 +169,22 @@ public sealed class OutboxRelay<TContext>(
         var failures = await Task.WhenAll(batch.Select(TryPublishAsync));
         var dispatchedAt = time.GetUtcNow();
         Exception? failure = null;
+        var confirmed = new List<Guid>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             if (failures[i] is not { } ex)
             {
                 batch[i].DispatchedAt = dispatchedAt;
+                confirmed.Add(batch[i].Id);
                 continue;
             }
-            batch[i].Attempts++;
-            batch[i].LastError = ex.Message.Length > 2000 ? ex.Message[..2000] : ex.Message;
-            failure ??= ex; // the broker is probably away: the rest are retried after back-off
+            // Rare (the broker is probably away: the rest are retried after back-off), so one statement per failed row.
+            var (failedId, error) = (batch[i].Id, ex.Message.Length > 2000 ? ex.Message[..2000] : ex.Message);
+            await db.OutboxMessages.IgnoreQueryFilters().Where(m => m.Id == failedId)
+                .ExecuteUpdateAsync(set => set.SetProperty(m => m.Attempts, m => m.Attempts + 1).SetProperty(m => m.LastError, error), ct);
+            failure ??= ex;
         }
-        var sent = batch.Count(row => row.DispatchedAt is not null);
+        var sent = confirmed.Count;
 
         async Task<Exception?> TryPublishAsync(OutboxMessage row)
         {
@@ -193,7 +198,13 @@ public sealed class OutboxRelay<TContext>(
                 return ex;
             }
         }
-        await db.SaveChangesAsync(ct);
+        // One statement for the whole batch: as a save of the tracked rows, it was an UPDATE per event (PostgreSQL ran 300
+        // of them per service for 300 paid invoices, pg_stat_statements).
+        if (confirmed.Count > 0)
+        {
+            await db.OutboxMessages.IgnoreQueryFilters().Where(m => confirmed.Contains(m.Id))
+                .ExecuteUpdateAsync(set => set.SetProperty(m => m.DispatchedAt, dispatchedAt), ct);
+        }
         await tx.CommitAsync(ct);
         foreach (var row in batch.Where(row => row.DispatchedAt is not null))
         {
