@@ -5,10 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash deploy/local/setup.sh
 
+# Below the kernel's range for outgoing connections: a port in it can be the local end of some client's connection at
+# the moment a server binds it (nothing listens there, so the check below passes, and the bind fails; it happened with
+# a local run stopping as the tests started).
+ephemeral_low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
 free_port() {
   local port
   while true; do
-    port=$(( (RANDOM % 20000) + 30000 ))
+    port=$(( (RANDOM % (ephemeral_low - 10002)) + 10000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && ! (exec 3<>"/dev/tcp/127.0.0.1/$((port + 1))") 2>/dev/null; then
       echo "$port"
       return
