@@ -78,6 +78,8 @@ public sealed class InvoiceBalanceChangedConsumer(AutomationDbContext db, IServi
 public sealed class InvoicePaidConsumer(AutomationDbContext db, IServiceProvider services, ReminderPlanner planner)
     : InboxConsumer<InvoicePaid, AutomationDbContext>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     protected override async Task HandleAsync(InvoicePaid message, CancellationToken ct)
     {
         var invoice = await Db.Invoices.FindAsync([message.InvoiceId], ct);

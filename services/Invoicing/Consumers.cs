@@ -32,6 +32,8 @@ public sealed class JobCompletedConsumer(InvoicingDbContext db, IServiceProvider
 public sealed class PaymentSucceededConsumer(InvoicingDbContext db, IServiceProvider services, InvoiceWorkflow workflow)
     : InboxConsumer<PaymentSucceeded, InvoicingDbContext>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     protected override Task HandleAsync(PaymentSucceeded message, CancellationToken ct) =>
         workflow.ApplyPaymentAsync(message.InvoiceId, message.PaymentId, message.Amount, message.Method, null, message.PaidAt, ct);
 }

@@ -82,6 +82,8 @@ public abstract class NotificationConsumer<TMessage>(NotificationsDbContext db, 
 public sealed class InvoiceIssuedConsumer(NotificationsDbContext db, IServiceProvider services, Deliveries deliveries, TimeProvider time)
     : NotificationConsumer<InvoiceIssued>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     public static string Key(Guid invoiceId) => $"invoice-issued:{invoiceId}";
 
     protected override async Task HandleAsync(InvoiceIssued message, CancellationToken ct)
@@ -110,6 +112,8 @@ public sealed class InvoiceIssuedConsumer(NotificationsDbContext db, IServicePro
 public sealed class InvoicePaidConsumer(NotificationsDbContext db, IServiceProvider services, Deliveries deliveries, TimeProvider time)
     : NotificationConsumer<InvoicePaid>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     public static string Key(Guid invoiceId) => $"receipt:{invoiceId}";
 
     protected override async Task HandleAsync(InvoicePaid message, CancellationToken ct)

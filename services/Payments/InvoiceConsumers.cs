@@ -9,6 +9,8 @@ namespace OraServ.Payments;
 
 public sealed class InvoiceIssuedConsumer(PaymentsDbContext db, IServiceProvider services) : InboxConsumer<InvoiceIssued, PaymentsDbContext>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     protected override async Task HandleAsync(InvoiceIssued message, CancellationToken ct)
     {
         var invoice = await Db.PayableInvoices.FindOrStartAsync(message.InvoiceId, message.TenantId, ct);
@@ -35,6 +37,8 @@ public sealed class InvoiceIssuedConsumer(PaymentsDbContext db, IServiceProvider
 
 public sealed class InvoiceBalanceChangedConsumer(PaymentsDbContext db, IServiceProvider services) : InboxConsumer<InvoiceBalanceChanged, PaymentsDbContext>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     protected override async Task HandleAsync(InvoiceBalanceChanged message, CancellationToken ct)
     {
         var invoice = await Db.PayableInvoices.FindOrStartAsync(message.InvoiceId, message.TenantId, ct);
@@ -54,6 +58,8 @@ public sealed class InvoiceBalanceChangedConsumer(PaymentsDbContext db, IService
 
 public sealed class InvoicePaidConsumer(PaymentsDbContext db, IServiceProvider services) : InboxConsumer<InvoicePaid, PaymentsDbContext>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     protected override async Task HandleAsync(InvoicePaid message, CancellationToken ct)
     {
         var invoice = await Db.PayableInvoices.FindOrStartAsync(message.InvoiceId, message.TenantId, ct);
@@ -72,6 +78,8 @@ public sealed class InvoicePaidConsumer(PaymentsDbContext db, IServiceProvider s
 
 public sealed class InvoiceVoidedConsumer(PaymentsDbContext db, IServiceProvider services) : InboxConsumer<InvoiceVoided, PaymentsDbContext>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     protected override async Task HandleAsync(InvoiceVoided message, CancellationToken ct)
     {
         var invoice = await Db.PayableInvoices.FindOrStartAsync(message.InvoiceId, message.TenantId, ct);

@@ -11,17 +11,31 @@ namespace OraServ.Messaging;
 /// publishes through the outbox) commit in one transaction. A redelivery finds the inbox row and does nothing;
 /// two copies racing end with one unique-key violation, whose retry then finds the row.
 /// </summary>
-public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServiceProvider services) : IConsumer<TMessage>
+public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServiceProvider services) : IConsumer<TMessage>, IGroupedInboxConsumer
     where TMessage : IntegrationEvent
     where TContext : DbContext, IMessagingDbContext
 {
     protected TContext Db => db;
+
+    /// <summary>
+    /// Whether messages that wait at the same moment may be applied in one transaction (<see cref="InboxGroups"/>). Only
+    /// for a handler that works on tracked entities alone: a later message of the group must find what an earlier one
+    /// changed, and a clash (the same new row twice) must fail the group rather than be lost.
+    /// </summary>
+    protected virtual bool AppliesInGroups => false;
 
     public async Task Consume(ConsumeContext<TMessage> context)
     {
         var messageId = context.MessageId ?? context.Message.EventId;
         var consumer = GetType().Name;
         services.GetRequiredService<TenantContext>().Use(context.Message.TenantId);
+
+        if (AppliesInGroups && context.GetRetryAttempt() == 0 && !context.ReceiveContext.Redelivered
+            && services.GetService<InboxGroups>() is { } groups
+            && await groups.ApplyAsync(GetType(), messageId, context.Message, context.CancellationToken))
+        {
+            return;
+        }
 
         if (await db.InboxMessages.AnyAsync(m => m.MessageId == messageId && m.Consumer == consumer, context.CancellationToken))
         {
@@ -36,12 +50,7 @@ public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServicePro
         {
             await using var tx = await db.Database.BeginTransactionAsync(context.CancellationToken);
             await HandleAsync(context.Message, context.CancellationToken);
-            db.InboxMessages.Add(new InboxMessage
-            {
-                MessageId = messageId,
-                Consumer = consumer,
-                ProcessedAt = services.GetRequiredService<TimeProvider>().GetUtcNow(),
-            });
+            db.InboxMessages.Add(Processed(messageId, consumer));
             await db.SaveChangesAsync(context.CancellationToken);
             await tx.CommitAsync(context.CancellationToken);
         });
@@ -49,4 +58,37 @@ public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServicePro
 
     /// <summary>Apply the message. Changes are saved by the caller together with the inbox row.</summary>
     protected abstract Task HandleAsync(TMessage message, CancellationToken ct);
+
+    async Task IGroupedInboxConsumer.ApplyGroupAsync(IReadOnlyList<InboxGroupItem> items, CancellationToken ct)
+    {
+        var consumer = GetType().Name;
+        var tenant = services.GetRequiredService<TenantContext>();
+        var ids = items.Select(i => i.MessageId).Distinct().ToList();
+        db.Database.AutoSavepointsEnabled = false;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Waiting long on a row lock would hold up every message of the group: it is rolled back and they go one by one.
+        await db.Database.ExecuteSqlRawAsync("SET LOCAL lock_timeout = '1s'", ct);
+        var applied = (await db.InboxMessages
+            .Where(m => m.Consumer == consumer && ids.Contains(m.MessageId))
+            .Select(m => m.MessageId)
+            .ToListAsync(ct)).ToHashSet();
+        foreach (var item in items)
+        {
+            if (applied.Add(item.MessageId))
+            {
+                tenant.Use(item.Message.TenantId);
+                await HandleAsync((TMessage)item.Message, ct);
+                db.InboxMessages.Add(Processed(item.MessageId, consumer));
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private InboxMessage Processed(Guid messageId, string consumer) => new()
+    {
+        MessageId = messageId,
+        Consumer = consumer,
+        ProcessedAt = services.GetRequiredService<TimeProvider>().GetUtcNow(),
+    };
 }

@@ -75,11 +75,18 @@ public static class MessagingExtensions
         var prefix = builder.Configuration["Messaging:EndpointPrefix"]
             ?? builder.Environment.ApplicationName.Split('.')[^1].ToLowerInvariant();
         builder.Services.AddOraServBus(builder.Configuration, configure, prefix);
+        if (builder.Configuration.GetValue(InboxGroupsSetting, true))
+        {
+            builder.Services.AddSingleton<InboxGroups>();
+        }
         builder.Services.AddHostedService<OutboxRelay<TContext>>();
         builder.Services.AddSingleton<MessagingRetention<TContext>>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MessagingRetention<TContext>>());
         return builder;
     }
+
+    /// <summary>Whether consumers that opt in apply the messages waiting at the same moment in one transaction (Messaging:InboxGroups, on unless false).</summary>
+    public const string InboxGroupsSetting = "Messaging:InboxGroups";
 
     /// <summary>
     /// Set (Messaging:QuorumQueues=true) where RabbitMQ is a cluster: every consumer queue, and its _error queue, is then a

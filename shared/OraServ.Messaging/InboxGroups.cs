@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OraServ.Contracts;
+
+namespace OraServ.Messaging;
+
+/// <summary>A consumer that can apply several of its messages in one transaction.</summary>
+internal interface IGroupedInboxConsumer
+{
+    Task ApplyGroupAsync(IReadOnlyList<InboxGroupItem> items, CancellationToken ct);
+}
+
+/// <summary>One message waiting in a group: true once its group committed, false when the group failed.</summary>
+internal sealed record InboxGroupItem(Guid MessageId, IntegrationEvent Message)
+{
+    public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>
+/// Group commit for inbox consumers that opt in (<see cref="InboxConsumer{TMessage,TContext}.AppliesInGroups"/>): the
+/// messages of one consumer that are waiting at the same moment (the endpoint works up to its prefetch count at once)
+/// are applied in arrival order in one transaction, with one inbox look-up, one save and one commit, instead of one
+/// transaction each. A consumer has one group in flight; what arrives meanwhile forms the next, so a lone message is
+/// a group of one and waits for nothing.
+/// A group that fails (a bad message, a conflict, a row lock held elsewhere for over a second) is rolled back and each
+/// of its messages is applied on its own, in its own transaction and with the endpoint's retries, so a bad message
+/// fails alone and the others are applied once. Messages delivered again or retried always go on their own.
+/// </summary>
+public sealed class InboxGroups(IServiceScopeFactory scopes, ILogger<InboxGroups> logger) : IAsyncDisposable
+{
+    /// <summary>Messages applied in one transaction at most.</summary>
+    public const int MaxGroupSize = 32;
+
+    private readonly IServiceScopeFactory _scopes = scopes;
+    private readonly ILogger<InboxGroups> _logger = logger;
+    private readonly ConcurrentDictionary<Type, Lane> _lanes = new();
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Applies the message in the next group of its consumer: true when committed, false when it must go on its own.</summary>
+    internal Task<bool> ApplyAsync(Type consumer, Guid messageId, IntegrationEvent message, CancellationToken ct)
+    {
+        var item = new InboxGroupItem(messageId, message);
+        _lanes.GetOrAdd(consumer, type => new Lane(this, type)).Enqueue(item);
+        return item.Done.Task.WaitAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_lanes.Values.Select(lane => lane.Worker));
+        _stopping.Dispose();
+    }
+
+    private sealed class Lane
+    {
+        private readonly InboxGroups _owner;
+        private readonly Type _consumer;
+        private readonly Channel<InboxGroupItem> _waiting = Channel.CreateUnbounded<InboxGroupItem>(new() { SingleReader = true });
+
+        public Lane(InboxGroups owner, Type consumer)
+        {
+            (_owner, _consumer) = (owner, consumer);
+            Worker = Task.Run(RunAsync);
+        }
+
+        public Task Worker { get; }
+
+        public void Enqueue(InboxGroupItem item)
+        {
+            if (!_waiting.Writer.TryWrite(item))
+            {
+                item.Done.TrySetResult(false);
+            }
+        }
+
+        private async Task RunAsync()
+        {
+            var stopping = _owner._stopping.Token;
+            var group = new List<InboxGroupItem>(MaxGroupSize);
+            try
+            {
+                while (await _waiting.Reader.WaitToReadAsync(stopping))
+                {
+                    group.Clear();
+                    while (group.Count < MaxGroupSize && _waiting.Reader.TryRead(out var item))
+                    {
+                        group.Add(item);
+                    }
+                    var committed = await TryApplyAsync(group, stopping);
+                    group.ForEach(item => item.Done.TrySetResult(committed));
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                _waiting.Writer.TryComplete();
+                group.ForEach(item => item.Done.TrySetResult(false));
+                while (_waiting.Reader.TryRead(out var left))
+                {
+                    left.Done.TrySetResult(false);
+                }
+            }
+        }
+
+        private async Task<bool> TryApplyAsync(List<InboxGroupItem> group, CancellationToken ct)
+        {
+            try
+            {
+                await using var scope = _owner._scopes.CreateAsyncScope();
+                var consumer = (IGroupedInboxConsumer)scope.ServiceProvider.GetRequiredService(_consumer);
+                await consumer.ApplyGroupAsync(group, ct);
+                return true;
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                _owner._logger.LogInformation(ex, "A group of {Count} {Consumer} messages was rolled back; each is applied on its own", group.Count, _consumer.Name);
+                return false;
+            }
+        }
+    }
+}
