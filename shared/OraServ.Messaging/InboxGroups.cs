@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,9 @@ internal interface IGroupedInboxConsumer
 /// <summary>One message waiting in a group: true once its group committed, false when the group failed.</summary>
 internal sealed record InboxGroupItem(Guid MessageId, IntegrationEvent Message)
 {
+    /// <summary>The trace of the message's delivery, linked from its group's span.</summary>
+    public ActivityContext Trace { get; } = Activity.Current?.Context ?? default;
+
     public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
@@ -32,6 +36,8 @@ public sealed class InboxGroups(IServiceScopeFactory scopes, ILogger<InboxGroups
 {
     /// <summary>Messages applied in one transaction at most.</summary>
     public const int MaxGroupSize = 32;
+
+    private static readonly ActivitySource Source = new("OraServ.Messaging");
 
     private readonly IServiceScopeFactory _scopes = scopes;
     private readonly ILogger<InboxGroups> _logger = logger;
@@ -62,7 +68,11 @@ public sealed class InboxGroups(IServiceScopeFactory scopes, ILogger<InboxGroups
         public Lane(InboxGroups owner, Type consumer)
         {
             (_owner, _consumer) = (owner, consumer);
-            Worker = Task.Run(RunAsync);
+            // Started without the first message's context: its trace and log scope are not every later group's parent.
+            using (ExecutionContext.SuppressFlow())
+            {
+                Worker = Task.Run(RunAsync);
+            }
         }
 
         public Task Worker { get; }
@@ -108,6 +118,10 @@ public sealed class InboxGroups(IServiceScopeFactory scopes, ILogger<InboxGroups
 
         private async Task<bool> TryApplyAsync(List<InboxGroupItem> group, CancellationToken ct)
         {
+            // A span of its own, linked to the trace of each message in it.
+            using var activity = Source.StartActivity($"inbox group {_consumer.Name}", ActivityKind.Internal, parentContext: default,
+                tags: [new("messaging.batch.message_count", group.Count)],
+                links: group.Where(i => i.Trace != default).Select(i => new ActivityLink(i.Trace)));
             try
             {
                 await using var scope = _owner._scopes.CreateAsyncScope();
@@ -117,6 +131,7 @@ public sealed class InboxGroups(IServiceScopeFactory scopes, ILogger<InboxGroups
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 _owner._logger.LogInformation(ex, "A group of {Count} {Consumer} messages was rolled back; each is applied on its own", group.Count, _consumer.Name);
                 return false;
             }

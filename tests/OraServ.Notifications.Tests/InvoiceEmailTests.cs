@@ -152,6 +152,30 @@ public sealed partial class InvoiceEmailTests(NotificationsHost host)
     }
 
     [Fact]
+    public async Task A_burst_of_invoices_with_one_rejected_recipient_sends_every_other_email_once_and_fails_only_that_one()
+    {
+        // Issued at once, the emails are claimed and recorded several to a commit: the rejected one must not take the
+        // others' outcomes with it.
+        var tenant = Guid.CreateVersion7();
+        var invoices = Enumerable.Range(0, 24).Select(i => NotificationsHost.Issued(tenant,
+            i == 11 ? NotificationsHost.NewAddress(TestSmtpServer.RejectedDomain) : NotificationsHost.NewAddress())).ToList();
+
+        await Task.WhenAll(invoices.Select(host.PublishAsync));
+
+        foreach (var issued in invoices)
+        {
+            var rejected = issued.Client.Email!.EndsWith(TestSmtpServer.RejectedDomain, StringComparison.Ordinal);
+            var log = await host.WaitForLogAsync(tenant, issued.InvoiceId, m => m is [{ Status: "sent" or "failed" }]);
+            Assert.Equal((rejected ? "failed" : "sent", 1), (log[0].Status, log[0].Attempts));
+        }
+        await Task.Delay(1500);
+        Assert.All(invoices.Where(i => !i.Client.Email!.EndsWith(TestSmtpServer.RejectedDomain, StringComparison.Ordinal)),
+            issued => Assert.Single(host.Smtp.To(issued.Client.Email!)));
+        Assert.Equal(23, (await host.OutboxAsync<EmailSent>(tenant)).Count);
+        Assert.Single(await host.OutboxAsync<EmailFailed>(tenant));
+    }
+
+    [Fact]
     public async Task A_paid_invoice_sends_the_client_a_receipt()
     {
         var tenant = Guid.CreateVersion7();

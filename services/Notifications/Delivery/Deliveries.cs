@@ -26,8 +26,9 @@ public sealed class DeliveryOptions
 
 /// <summary>
 /// Sends queued delivery-log rows. Each attempt first claims the row (a conditional update that moves its next
-/// attempt past the lease), sends, then marks it sent and queues EmailSent/SmsSent in the same commit.
-/// A crash between the send and that commit leaves the row queued: it is sent again when the lease runs out.
+/// attempt past the lease), sends, then marks it sent and queues EmailSent/SmsSent in the same commit. A sender claims
+/// up to <see cref="SendBatch"/> rows in one statement and commits their outcomes together after sending them.
+/// A crash between a send and that commit leaves the row queued: it is sent again when the lease runs out.
 /// That is a deliberate choice: a rare duplicate email (with the same Message-Id, which mail clients fold) rather than
 /// an invoice that silently never arrives.
 /// A consumer that has just recorded a message hands its id over (<see cref="Hand"/>) and is done: the
@@ -71,31 +72,58 @@ public sealed class Deliveries(
         return due.Count;
     }
 
-    /// <summary>One attempt at a message, if it is queued, due and not claimed by another attempt.</summary>
-    public async Task DeliverAsync(Guid messageId, CancellationToken ct)
+    /// <summary>Messages one sender claims and records at once.</summary>
+    public const int SendBatch = 8;
+
+    /// <summary>
+    /// One attempt at each of the messages that is queued, due and not claimed by another attempt: they are claimed in
+    /// one statement, sent one after the other, and their outcomes saved in one commit.
+    /// </summary>
+    public async Task DeliverAsync(IReadOnlyList<Guid> messageIds, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
-        var settings = options.Value;
+        var tenant = scope.ServiceProvider.GetRequiredService<TenantContext>();
         var now = time.GetUtcNow();
         // Claimed and read in one statement (not composed further: PostgreSQL takes no UPDATE in a subquery).
-        var leaseEnd = now + settings.Lease;
+        var leaseEnd = now + options.Value.Lease;
+        var ids = messageIds.ToArray();
         var claimed = await db.Messages.FromSqlInterpolated($"""
             UPDATE messages SET "NextAttemptAt" = {leaseEnd}, "Attempts" = "Attempts" + 1
-            WHERE "Id" = {messageId} AND "Status" = 'Queued' AND "NextAttemptAt" <= {now}
+            WHERE "Id" = ANY({ids}) AND "Status" = 'Queued' AND "NextAttemptAt" <= {now}
             RETURNING *
             """).IgnoreQueryFilters().ToListAsync(ct);
-        if (claimed is not [var message])
+        var attempted = 0;
+        foreach (var message in claimed.OrderBy(m => Array.IndexOf(ids, m.Id)))
         {
-            return;
+            tenant.Use(message.TenantId);
+            try
+            {
+                await AttemptAsync(scope.ServiceProvider, db, message, ct);
+                attempted++;
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                // Left claimed: attempted again when its lease ends. The others' outcomes are still saved.
+                db.Entry(message).State = EntityState.Unchanged;
+                logger.LogWarning(ex, "Delivering message {MessageId} failed; it stays queued", message.Id);
+            }
         }
-        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(message.TenantId);
+        if (attempted > 0)
+        {
+            // Not the caller's token: the messages are out, and their record must not be lost to a cancellation.
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task AttemptAsync(IServiceProvider services, NotificationsDbContext db, Message message, CancellationToken ct)
+    {
+        var settings = options.Value;
         // Checked at the last moment: a STOP that arrived while the SMS waited (queued, or retrying) still holds it back.
         if (message.Channel == MessageChannel.Sms
             && await db.SmsOptOuts.AsNoTracking().SingleOrDefaultAsync(o => o.Phone == message.To && o.OptedOut, ct) is { } optOut)
         {
             Fail(db, message, SmsKeywords.SuppressedReason(optOut));
-            await db.SaveChangesAsync(CancellationToken.None);
             logger.LogInformation("SMS {MessageId} to {To} suppressed: the number opted out", message.Id, message.To);
             return;
         }
@@ -103,9 +131,8 @@ public sealed class Deliveries(
         try
         {
             var providerId = message.Channel == MessageChannel.Email
-                ? await SendEmailAsync(scope.ServiceProvider, message, ct)
-                : await scope.ServiceProvider.GetRequiredService<ISmsSender>().SendAsync(message.To, message.Body ?? "", ct);
-            // Not the request's token: the message is out, and its record must not be lost to a cancelled request.
+                ? await SendEmailAsync(services, message, ct)
+                : await services.GetRequiredService<ISmsSender>().SendAsync(message.To, message.Body ?? "", ct);
             message.MarkSent(time.GetUtcNow(), providerId);
             db.Publish(message.Channel == MessageChannel.Email
                 ? new EmailSent { TenantId = message.TenantId, MessageId = message.Id, InvoiceId = message.InvoiceId, To = message.To }
@@ -129,7 +156,6 @@ public sealed class Deliveries(
             logger.LogWarning("{Channel} {MessageId} to {To}: {Error}; attempt {Attempt} again in {Delay}",
                 message.Channel, message.Id, message.To, ex.Message, message.Attempts + 1, delay);
         }
-        await db.SaveChangesAsync(CancellationToken.None);
     }
 
     /// <summary>Marks a message failed and queues EmailFailed/SmsFailed; the caller saves.</summary>
@@ -226,17 +252,23 @@ public sealed class DeliveryWorker(Deliveries deliveries, IOptions<DeliveryOptio
         {
             while (await deliveries.Handed.WaitToReadAsync(stoppingToken))
             {
-                while (deliveries.Handed.TryRead(out var messageId))
+                var batch = new List<Guid>(Deliveries.SendBatch);
+                while (batch.Count < Deliveries.SendBatch && deliveries.Handed.TryRead(out var messageId))
                 {
-                    try
-                    {
-                        await deliveries.DeliverAsync(messageId, stoppingToken);
-                    }
-                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                    {
-                        // Still queued (or claimed until its lease ends): the scan hands it over again.
-                        logger.LogWarning(ex, "Delivering message {MessageId} failed; it stays queued", messageId);
-                    }
+                    batch.Add(messageId);
+                }
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+                try
+                {
+                    await deliveries.DeliverAsync(batch, stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Still queued (or claimed until their lease ends): the scan hands them over again.
+                    logger.LogWarning(ex, "Delivering {Count} messages failed; they stay queued", batch.Count);
                 }
             }
         }
