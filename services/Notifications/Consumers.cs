@@ -42,11 +42,14 @@ public abstract class NotificationConsumer<TMessage>(NotificationsDbContext db, 
     /// <summary>Hands the message of this key to the senders if it is queued (they send it if it is still due).</summary>
     protected async Task HandAsync(Deliveries deliveries, string dedupeKey, CancellationToken ct)
     {
-        var id = Db.Messages.Local.FirstOrDefault(m => m.DedupeKey == dedupeKey)?.Id
-            ?? await Db.Messages.Where(m => m.DedupeKey == dedupeKey && m.Status == MessageStatus.Queued).Select(m => (Guid?)m.Id).SingleOrDefaultAsync(ct);
-        if (id is { } messageId)
+        // By the key alone, its unique index: with the status in the query, the planner walks the index of queued rows,
+        // every email waiting in a burst.
+        var message = Db.Messages.Local.FirstOrDefault(m => m.DedupeKey == dedupeKey) is { } local
+            ? new { local.Id, local.Status }
+            : await Db.Messages.Where(m => m.DedupeKey == dedupeKey).Select(m => new { m.Id, m.Status }).SingleOrDefaultAsync(ct);
+        if (message is { Status: MessageStatus.Queued })
         {
-            deliveries.Hand(messageId);
+            deliveries.Hand(message.Id);
         }
     }
 
