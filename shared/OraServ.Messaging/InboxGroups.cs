@@ -26,8 +26,8 @@ internal sealed record InboxGroupItem(Guid MessageId, IntegrationEvent Message)
 /// Group commit for inbox consumers that opt in (<see cref="InboxConsumer{TMessage,TContext}.AppliesInGroups"/>): the
 /// messages of one consumer that are waiting at the same moment (the endpoint works up to its prefetch count at once)
 /// are applied in arrival order in one transaction, with one inbox look-up, one save and one commit, instead of one
-/// transaction each. A consumer has one group in flight; what arrives meanwhile forms the next, so a lone message is
-/// a group of one and waits for nothing.
+/// transaction each. A consumer has up to <see cref="GroupsInFlight"/> groups in flight; what arrives meanwhile forms
+/// the next, so a lone message is a group of one and waits for nothing.
 /// A group that fails (a bad message, a conflict, a row lock held elsewhere for over a second) is rolled back and each
 /// of its messages is applied on its own, in its own transaction and with the endpoint's retries, so a bad message
 /// fails alone and the others are applied once. Messages delivered again or retried always go on their own.
@@ -36,6 +36,12 @@ public sealed class InboxGroups(IServiceScopeFactory scopes, ILogger<InboxGroups
 {
     /// <summary>Messages applied in one transaction at most.</summary>
     public const int MaxGroupSize = 32;
+
+    /// <summary>
+    /// Groups of one consumer in flight at once. More than one: a lone worker thread gets only its share of a busy
+    /// machine's CPU, and would hold up every message of its consumer.
+    /// </summary>
+    public const int GroupsInFlight = 2;
 
     private static readonly ActivitySource Source = new("OraServ.Messaging");
 
@@ -88,18 +94,24 @@ public sealed class InboxGroups(IServiceScopeFactory scopes, ILogger<InboxGroups
         private async Task RunAsync()
         {
             var stopping = _owner._stopping.Token;
-            var group = new List<InboxGroupItem>(MaxGroupSize);
+            var slots = new SemaphoreSlim(GroupsInFlight);
             try
             {
                 while (await _waiting.Reader.WaitToReadAsync(stopping))
                 {
-                    group.Clear();
+                    // A group starts when a slot is free, with everything that waits by then.
+                    await slots.WaitAsync(stopping);
+                    var group = new List<InboxGroupItem>(MaxGroupSize);
                     while (group.Count < MaxGroupSize && _waiting.Reader.TryRead(out var item))
                     {
                         group.Add(item);
                     }
-                    var committed = await TryApplyAsync(group, stopping);
-                    group.ForEach(item => item.Done.TrySetResult(committed));
+                    if (group.Count == 0)
+                    {
+                        slots.Release();
+                        continue;
+                    }
+                    _ = ApplyAndReleaseAsync(group, slots, stopping);
                 }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -108,11 +120,33 @@ public sealed class InboxGroups(IServiceScopeFactory scopes, ILogger<InboxGroups
             finally
             {
                 _waiting.Writer.TryComplete();
-                group.ForEach(item => item.Done.TrySetResult(false));
                 while (_waiting.Reader.TryRead(out var left))
                 {
                     left.Done.TrySetResult(false);
                 }
+                // The groups in flight end (their messages told to go on their own if they fail) before the lane does.
+                for (var i = 0; i < GroupsInFlight; i++)
+                {
+                    await slots.WaitAsync(CancellationToken.None);
+                }
+            }
+        }
+
+        private async Task ApplyAndReleaseAsync(List<InboxGroupItem> group, SemaphoreSlim slots, CancellationToken ct)
+        {
+            var committed = false;
+            try
+            {
+                committed = await TryApplyAsync(group, ct);
+            }
+            catch (Exception) when (ct.IsCancellationRequested)
+            {
+                // Stopping: the messages go on their own, and find the host stopping too.
+            }
+            finally
+            {
+                group.ForEach(item => item.Done.TrySetResult(committed));
+                slots.Release();
             }
         }
 
