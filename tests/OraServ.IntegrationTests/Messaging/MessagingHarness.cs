@@ -44,15 +44,10 @@ public sealed class WidgetVoidedConsumer(WidgetDbContext db, IServiceProvider se
 /// <summary>The same, applying the messages that wait at the same moment in one transaction.</summary>
 public sealed class GroupedWidgetVoidedConsumer(WidgetDbContext db, IServiceProvider services) : InboxConsumer<InvoiceVoided, WidgetDbContext>(db, services)
 {
-    private static int _attempts;
-
-    public static int Attempts => Volatile.Read(ref _attempts);
-
     protected override bool AppliesInGroups => true;
 
     protected override async Task HandleAsync(InvoiceVoided message, CancellationToken ct)
     {
-        Interlocked.Increment(ref _attempts);
         var widget = await Db.Widgets.SingleAsync(w => w.Id == message.InvoiceId, ct);
         widget.Applied++;
     }
