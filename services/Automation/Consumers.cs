@@ -7,6 +7,8 @@ namespace OraServ.Automation;
 public sealed class InvoiceIssuedConsumer(AutomationDbContext db, IServiceProvider services, TenantDirectory tenants, ReminderPlanner planner)
     : InboxConsumer<InvoiceIssued, AutomationDbContext>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     protected override async Task HandleAsync(InvoiceIssued message, CancellationToken ct)
     {
         var zone = TenantClock.NormalizeId(message.TimeZone);
@@ -49,6 +51,8 @@ public sealed class InvoiceIssuedConsumer(AutomationDbContext db, IServiceProvid
 public sealed class InvoiceBalanceChangedConsumer(AutomationDbContext db, IServiceProvider services, ReminderPlanner planner)
     : InboxConsumer<InvoiceBalanceChanged, AutomationDbContext>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     protected override async Task HandleAsync(InvoiceBalanceChanged message, CancellationToken ct)
     {
         var invoice = await Db.Invoices.FindAsync([message.InvoiceId], ct);
@@ -103,6 +107,8 @@ public sealed class InvoicePaidConsumer(AutomationDbContext db, IServiceProvider
 public sealed class InvoiceVoidedConsumer(AutomationDbContext db, IServiceProvider services, ReminderPlanner planner)
     : InboxConsumer<InvoiceVoided, AutomationDbContext>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     protected override async Task HandleAsync(InvoiceVoided message, CancellationToken ct)
     {
         var invoice = await Db.Invoices.FindAsync([message.InvoiceId], ct);
@@ -121,6 +127,8 @@ public sealed class InvoiceVoidedConsumer(AutomationDbContext db, IServiceProvid
 public sealed class PaymentFailedConsumer(AutomationDbContext db, IServiceProvider services, ReminderPlanner planner)
     : InboxConsumer<PaymentFailed, AutomationDbContext>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     protected override async Task HandleAsync(PaymentFailed message, CancellationToken ct)
     {
         var invoice = await Db.Invoices.FindAsync([message.InvoiceId], ct);
@@ -141,6 +149,8 @@ public sealed class PaymentFailedConsumer(AutomationDbContext db, IServiceProvid
 public sealed class PaymentDisputedConsumer(AutomationDbContext db, IServiceProvider services, ReminderPlanner planner)
     : InboxConsumer<PaymentDisputed, AutomationDbContext>(db, services)
 {
+    protected override bool AppliesInGroups => true;
+
     protected override async Task HandleAsync(PaymentDisputed message, CancellationToken ct)
     {
         var invoice = await Db.Invoices.FindAsync([message.InvoiceId], ct);

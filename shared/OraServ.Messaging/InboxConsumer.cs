@@ -19,8 +19,9 @@ public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServicePro
 
     /// <summary>
     /// Whether messages that wait at the same moment may be applied in one transaction (<see cref="InboxGroups"/>). Only
-    /// for a handler that works on tracked entities alone: a later message of the group must find what an earlier one
-    /// changed, and a clash (the same new row twice) must fail the group rather than be lost.
+    /// for a handler whose own statements see what an earlier message of the group changed: it works on tracked entities,
+    /// or it saves them (<c>SaveChangesAsync</c>, inside the group's transaction) before a statement of its own reads
+    /// them; and a clash (the same new row twice) must fail the group rather than be lost.
     /// </summary>
     protected virtual bool AppliesInGroups => false;
 
