@@ -19,11 +19,31 @@ public abstract class NotificationConsumer<TMessage>(NotificationsDbContext db, 
 {
     async Task IConsumer<TMessage>.Consume(ConsumeContext<TMessage> context)
     {
-        await Consume(context);
-        await AfterCommitAsync(context);
+        if (!await ApplyAsync(context))
+        {
+            await AfterCommitAsync(context);
+        }
     }
 
     protected virtual Task AfterCommitAsync(ConsumeContext<TMessage> context) => Task.CompletedTask;
+
+    /// <summary>
+    /// A group's work after its commit, from what it saved rather than a read per message: one dashboard message with
+    /// every invoice it changed, and the messages it recorded handed to the senders.
+    /// </summary>
+    protected override async Task AfterGroupCommitAsync(CancellationToken ct)
+    {
+        var updates = Db.Invoices.Local.Select(Update).ToList();
+        if (updates.Count > 0)
+        {
+            await Services.GetRequiredService<IPublishEndpoint>().Publish(new InvoiceDashboardUpdates(updates), ct);
+        }
+        var deliveries = Services.GetRequiredService<Deliveries>();
+        foreach (var message in Db.Messages.Local.Where(m => m.Status == MessageStatus.Queued))
+        {
+            deliveries.Hand(message.Id);
+        }
+    }
 
     /// <summary>Adds the message unless its dedupe key is already in the log; a failed-at-birth message announces its failure.</summary>
     protected async Task RecordAsync(Message message, CancellationToken ct)
@@ -75,10 +95,12 @@ public abstract class NotificationConsumer<TMessage>(NotificationsDbContext db, 
     {
         if (await Db.Invoices.AsNoTracking().SingleOrDefaultAsync(i => i.InvoiceId == invoiceId, context.CancellationToken) is { } view)
         {
-            await context.Publish(new InvoiceDashboardUpdate(view.TenantId, view.InvoiceId, view.Number, view.Status, view.AmountDue, view.AmountPaid, view.Currency),
-                context.CancellationToken);
+            await context.Publish(new InvoiceDashboardUpdates([Update(view)]), context.CancellationToken);
         }
     }
+
+    private static InvoiceDashboardUpdate Update(InvoiceView view) =>
+        new(view.TenantId, view.InvoiceId, view.Number, view.Status, view.AmountDue, view.AmountPaid, view.Currency);
 }
 
 /// <summary>Emails the issued invoice to the client: Pay Now button, PDF attached.</summary>

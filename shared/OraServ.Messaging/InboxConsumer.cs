@@ -17,6 +17,9 @@ public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServicePro
 {
     protected TContext Db => db;
 
+    /// <summary>The scope's services: the message's own, or its group's.</summary>
+    protected IServiceProvider Services => services;
+
     /// <summary>
     /// Whether messages that wait at the same moment may be applied in one transaction (<see cref="InboxGroups"/>). Only
     /// for a handler whose own statements see what an earlier message of the group changed: it works on tracked entities,
@@ -25,7 +28,13 @@ public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServicePro
     /// </summary>
     protected virtual bool AppliesInGroups => false;
 
-    public async Task Consume(ConsumeContext<TMessage> context)
+    public Task Consume(ConsumeContext<TMessage> context) => ApplyAsync(context);
+
+    /// <summary>
+    /// Applies the message once. True when it was applied in a group: the group's consumer then also did its work after
+    /// the commit (<see cref="AfterGroupCommitAsync"/>) for it.
+    /// </summary>
+    protected async Task<bool> ApplyAsync(ConsumeContext<TMessage> context)
     {
         var messageId = context.MessageId ?? context.Message.EventId;
         var consumer = GetType().Name;
@@ -35,12 +44,12 @@ public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServicePro
             && services.GetService<InboxGroups>() is { } groups
             && await groups.ApplyAsync(GetType(), messageId, context.Message, context.CancellationToken))
         {
-            return;
+            return true;
         }
 
         if (await db.InboxMessages.AnyAsync(m => m.MessageId == messageId && m.Consumer == consumer, context.CancellationToken))
         {
-            return;
+            return false;
         }
 
         // A failed save fails the whole unit (the message is retried), so EF's savepoint around each save in the
@@ -55,7 +64,15 @@ public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServicePro
             await db.SaveChangesAsync(context.CancellationToken);
             await tx.CommitAsync(context.CancellationToken);
         });
+        return false;
     }
+
+    /// <summary>
+    /// Runs on the group's consumer once the group has committed, with the entities its messages tracked as they were
+    /// saved: the work a consumer does after its commit, once for the whole group. When it throws, each message of the
+    /// group goes on its own, finds its inbox row, and does that work for itself.
+    /// </summary>
+    protected virtual Task AfterGroupCommitAsync(CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>Apply the message. Changes are saved by the caller together with the inbox row.</summary>
     protected abstract Task HandleAsync(TMessage message, CancellationToken ct);
@@ -84,6 +101,7 @@ public abstract class InboxConsumer<TMessage, TContext>(TContext db, IServicePro
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        await AfterGroupCommitAsync(ct);
     }
 
     private InboxMessage Processed(Guid messageId, string consumer) => new()

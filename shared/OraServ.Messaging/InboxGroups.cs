@@ -166,7 +166,7 @@ public sealed class InboxGroups(IServiceScopeFactory scopes, ILogger<InboxGroups
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                _owner._logger.LogInformation(ex, "A group of {Count} {Consumer} messages was rolled back; each is applied on its own", group.Count, _consumer.Name);
+                _owner._logger.LogInformation(ex, "A group of {Count} {Consumer} messages failed; each is applied on its own", group.Count, _consumer.Name);
                 return false;
             }
         }

@@ -27,17 +27,25 @@ public sealed class DashboardHub : Hub
 /// <summary>What the dashboard receives as "invoiceUpdated".</summary>
 public sealed record InvoiceUpdate(Guid InvoiceId, string? Number, string Status, decimal AmountDue, decimal AmountPaid, string? Currency);
 
-/// <summary>Notifications' own message from its durable consumers to every instance's hub; not an integration event.</summary>
+/// <summary>One invoice's state in <see cref="InvoiceDashboardUpdates"/>.</summary>
 public sealed record InvoiceDashboardUpdate(Guid TenantId, Guid InvoiceId, string? Number, string Status, decimal AmountDue, decimal AmountPaid, string? Currency);
 
+/// <summary>
+/// Notifications' own message from its durable consumers to every instance's hub, not an integration event: the
+/// invoices one message changed, or all those a group of messages changed (one broker message for the group).
+/// </summary>
+public sealed record InvoiceDashboardUpdates(IReadOnlyList<InvoiceDashboardUpdate> Updates);
+
 /// <summary>Runs on a temporary queue of each instance, so every instance pushes to the dashboards connected to it.</summary>
-public sealed class DashboardPushConsumer(IHubContext<DashboardHub> hub) : IConsumer<InvoiceDashboardUpdate>
+public sealed class DashboardPushConsumer(IHubContext<DashboardHub> hub) : IConsumer<InvoiceDashboardUpdates>
 {
-    public Task Consume(ConsumeContext<InvoiceDashboardUpdate> context)
+    public async Task Consume(ConsumeContext<InvoiceDashboardUpdates> context)
     {
-        var m = context.Message;
-        return hub.Clients.Group(DashboardHub.Group(m.TenantId)).SendAsync(DashboardHub.InvoiceUpdated,
-            new InvoiceUpdate(m.InvoiceId, m.Number, m.Status, m.AmountDue, m.AmountPaid, m.Currency), context.CancellationToken);
+        foreach (var m in context.Message.Updates)
+        {
+            await hub.Clients.Group(DashboardHub.Group(m.TenantId)).SendAsync(DashboardHub.InvoiceUpdated,
+                new InvoiceUpdate(m.InvoiceId, m.Number, m.Status, m.AmountDue, m.AmountPaid, m.Currency), context.CancellationToken);
+        }
     }
 }
 
