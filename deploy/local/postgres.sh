@@ -30,8 +30,6 @@ fi
 extra=()
 for setting in ${ORASERV_PG_SETTINGS:-}; do extra+=(-c "$setting"); done
 
-# The port lies in the ephemeral range: wait until no client connection holds it.
-bash "$(dirname "$0")/port-free.sh" "$port"
 # The server runs as a child of this script, not in its place, so that SIGTERM becomes a fast shutdown (SIGINT). Stop
 # it with SIGTERM: started in the background of another script, this one ignores SIGINT and cannot trap it.
 # PostgreSQL takes SIGTERM as a "smart" shutdown, which waits until every client has disconnected; Aspire's orchestrator

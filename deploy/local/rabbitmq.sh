@@ -29,6 +29,4 @@ if [ -n "${ORASERV_STOP_WITH_PID:-}" ]; then
 fi
 server=/usr/lib/rabbitmq/bin/rabbitmq-server
 [ -x "$server" ] || server="$(command -v rabbitmq-server)"
-# Its ports lie in the ephemeral range: wait until no client connection holds one.
-bash "$(dirname "$0")/port-free.sh" "$port" "$((port + 1))"
 exec "$server"
