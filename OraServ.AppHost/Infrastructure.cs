@@ -37,8 +37,10 @@ public sealed class Infrastructure
 
         var data = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, settings["DataDirectory"] ?? "../.data"));
         var scripts = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "deploy", "local"));
-        var pgPort = settings.GetValue("PostgresPort", 55432);
-        var amqpPort = settings.GetValue("RabbitMqPort", 55672);
+        // Fixed ports below Linux's ephemeral range (32768-60999): a port in it can be held for a moment as some client
+        // connection's own source port, and a server that fails to bind is not started again.
+        var pgPort = settings.GetValue("PostgresPort", 27432);
+        var amqpPort = settings.GetValue("RabbitMqPort", 27672);
         Directory.CreateDirectory(data);
 
         var pg = builder.AddExecutable(ResourceNames.Postgres, "bash", scripts, "postgres.sh", Path.Combine(data, "postgres"), pgPort.ToString())

@@ -156,8 +156,12 @@ public sealed class LocalPostgres(string dataDirectory, int port) : ServerProces
         }
         try
         {
-            await using var connection = new Npgsql.NpgsqlConnection(ConnectionString("postgres"));
+            // Unpooled: a pooled connection left from before a restart opens without asking the server, which may still
+            // be starting up and refuse every new connection (57P03).
+            await using var connection = new Npgsql.NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
             await connection.OpenAsync(ct);
+            await using var command = new Npgsql.NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(ct);
             return true;
         }
         catch (Npgsql.NpgsqlException)

@@ -13,8 +13,8 @@ namespace OraServ.LoadTests.Faults;
 public sealed class LocalRun(string root, Action<string> log)
 {
     /// <summary>The fixed ports of the local run (README, "What runs where").</summary>
-    public const int PostgresPort = 55432;
-    public const int RabbitMqPort = 55672;
+    public const int PostgresPort = 27432;
+    public const int RabbitMqPort = 27672;
 
     private readonly Dictionary<string, int> _instances = [];
 
