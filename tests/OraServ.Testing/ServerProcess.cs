@@ -99,21 +99,32 @@ public abstract class ServerProcess : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>A loopback port that is free now, and whose next <paramref name="span"/> - 1 ports are free too.</summary>
+    /// <summary>
+    /// A loopback port that is free now, and whose next <paramref name="span"/> - 1 ports are free too. Taken below Linux's
+    /// ephemeral range (32768-60999): the tests stop servers and start them again on the same port, and a port in that
+    /// range can meanwhile be taken as some client connection's own source port, so the server could not bind it again.
+    /// </summary>
     public static int FreePort(int span = 1)
     {
         while (true)
         {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            if (port + span < 65535 && Enumerable.Range(port + 1, span - 1).All(IsFree))
+            var port = Random.Shared.Next(FirstPort, LastPort - span + 2);
+            // Never the same port twice in one test run: tests in parallel ask before any of them binds its port.
+            lock (HandedOut)
             {
-                return port;
+                if (Enumerable.Range(port, span).All(p => !HandedOut.Contains(p) && IsFree(p)))
+                {
+                    HandedOut.UnionWith(Enumerable.Range(port, span));
+                    return port;
+                }
             }
         }
     }
+
+    // Below the local run's fixed ports (27432, 27672-27673, see OraServ.AppHost/appsettings.json).
+    private const int FirstPort = 20000;
+    private const int LastPort = 26999;
+    private static readonly HashSet<int> HandedOut = [];
 
     private static bool IsFree(int port)
     {
