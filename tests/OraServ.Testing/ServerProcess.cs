@@ -8,6 +8,7 @@ namespace OraServ.Testing;
 public abstract class ServerProcess : IAsyncDisposable
 {
     private Process? _process;
+    private TextWriter? _log;
     private readonly string _script;
 
     protected ServerProcess(string script, string dataDirectory, int port)
@@ -32,8 +33,12 @@ public abstract class ServerProcess : IAsyncDisposable
             Environment = { ["ORASERV_STOP_WITH_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
         _process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {_script}.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        // What the server prints (its warnings and errors), kept beside its data for when a test fails.
+        _log?.Dispose();
+        var log = _log = TextWriter.Synchronized(new StreamWriter(LogPath, append: true) { AutoFlush = true });
+        log.WriteLine($"--- {DateTimeOffset.UtcNow:O} {_script} started on port {Port}");
+        _process.OutputDataReceived += (_, e) => WriteLine(log, e.Data);
+        _process.ErrorDataReceived += (_, e) => WriteLine(log, e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -44,6 +49,39 @@ public abstract class ServerProcess : IAsyncDisposable
                 throw new InvalidOperationException($"{_script} on port {Port} did not become ready (exit code {(_process.HasExited ? _process.ExitCode : -1)}).");
             }
             await Task.Delay(200, ct);
+        }
+    }
+
+    /// <summary>The server's output over every start: beside its data folder.</summary>
+    public string LogPath => DataDirectory.TrimEnd('/') + ".log";
+
+    /// <summary>The last lines of the server's output, for a test's failure message.</summary>
+    public string LogTail(int lines = 30)
+    {
+        try
+        {
+            using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            var all = reader.ReadToEnd().Split('\n');
+            return string.Join('\n', all.TakeLast(lines));
+        }
+        catch (IOException ex)
+        {
+            return $"(no output: {ex.Message})";
+        }
+    }
+
+    private static void WriteLine(TextWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        try
+        {
+            log.WriteLine(line);
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 
@@ -63,6 +101,8 @@ public abstract class ServerProcess : IAsyncDisposable
         {
             _process.Kill(entireProcessTree: true);
         }
+        _log?.Dispose();
+        _log = null;
     }
 
     protected abstract Task<bool> IsReadyAsync(CancellationToken ct);

@@ -74,7 +74,13 @@ public sealed class OutboxTests
         catch (TimeoutException)
         {
             var row = await harness.InScopeAsync(Tenant, db => db.OutboxMessages.SingleAsync());
-            throw new TimeoutException($"Not applied after the broker came back; outbox row dispatched at {row.DispatchedAt}, {row.Attempts} failed attempts, last error: {row.LastError}");
+            var queues = new RabbitQueues(rabbit.ConnectionString);
+            var queue = await queues.StateAsync("widget-voided");
+            var errors = await queues.StateAsync("widget-voided_error");
+            throw new TimeoutException($"Not applied after the broker came back; outbox row dispatched at {row.DispatchedAt}, {row.Attempts} failed attempts, " +
+                $"last error: {row.LastError}; queue widget-voided: {(queue is { } q ? $"{q.Messages} ready, {q.Consumers} consumers" : "missing")}, " +
+                $"its error queue: {(errors is { } e ? $"{e.Messages} messages" : "missing")}; " +
+                $"the broker's output:\n{rabbit.LogTail()}");
         }
         Assert.NotNull(await harness.InScopeAsync(Tenant, db => db.OutboxMessages.Select(m => m.DispatchedAt).SingleAsync()));
     }
