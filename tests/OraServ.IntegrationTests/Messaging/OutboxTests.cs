@@ -52,7 +52,8 @@ public sealed class OutboxTests
         await using var harness = await MessagingHarness.StartAsync(
             servers.ConnectionString(TestServers.NewDatabaseName("outbox")), rabbit.ConnectionString,
             bus => bus.AddConsumer<WidgetVoidedConsumer>());
-        await WaitForAsync(() => QueueExists(rabbit, "widget-voided"), TimeSpan.FromSeconds(30));
+        // Consuming, not only declared: the broker goes down under a running consumer, not in the middle of its start.
+        await WaitForAsync(async () => await new RabbitQueues(rabbit.ConnectionString).StateAsync("widget-voided") is { Consumers: > 0 }, TimeSpan.FromSeconds(30));
 
         await rabbit.StopAsync();
         var widget = Guid.CreateVersion7();
@@ -184,9 +185,6 @@ public sealed class OutboxTests
 
     private static Task<int> AppliedAsync(MessagingHarness harness, Guid widget) =>
         harness.InScopeAsync(Tenant, db => db.Widgets.Where(w => w.Id == widget).Select(w => w.Applied).SingleAsync());
-
-    private static async Task<bool> QueueExists(LocalRabbitMq rabbit, string queue) =>
-        await new RabbitQueues(rabbit.ConnectionString).ExistsAsync(queue);
 
     internal static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
