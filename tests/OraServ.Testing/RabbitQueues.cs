@@ -6,19 +6,10 @@ namespace OraServ.Testing;
 /// <summary>Reads queue depths straight from the broker.</summary>
 public sealed class RabbitQueues(string connectionString)
 {
-    public async Task<uint> MessageCountAsync(string queue)
-    {
-        await using var connection = await new ConnectionFactory { Uri = new Uri(connectionString) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-        }
-        catch (OperationInterruptedException)
-        {
-            return 0;
-        }
-    }
+    /// <summary>The queue's ready messages; 0 when it does not exist.</summary>
+    public async Task<uint> MessageCountAsync(string queue) => (await StateAsync(queue))?.Messages ?? 0;
+
+    public async Task<bool> ExistsAsync(string queue) => await StateAsync(queue) is not null;
 
     /// <summary>The queue's ready messages and attached consumers; null when it does not exist.</summary>
     public async Task<(uint Messages, uint Consumers)?> StateAsync(string queue)
@@ -33,21 +24,6 @@ public sealed class RabbitQueues(string connectionString)
         catch (OperationInterruptedException)
         {
             return null;
-        }
-    }
-
-    public async Task<bool> ExistsAsync(string queue)
-    {
-        await using var connection = await new ConnectionFactory { Uri = new Uri(connectionString) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            await channel.QueueDeclarePassiveAsync(queue);
-            return true;
-        }
-        catch (OperationInterruptedException)
-        {
-            return false;
         }
     }
 }
