@@ -191,7 +191,7 @@ public sealed class OraServApi(LoadOptions options) : IDisposable
                     step.Failure(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), body);
                     return null;
                 }
-                step.Success(elapsed);
+                step.Success(elapsed, since);
                 return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
             }
         }
@@ -224,7 +224,7 @@ public sealed class OraServApi(LoadOptions options) : IDisposable
                 var body = await response.Content.ReadAsStringAsync();
                 if (response.IsSuccessStatusCode)
                 {
-                    step.Success(OpenLoop.MillisecondsSince(since));
+                    step.Success(OpenLoop.MillisecondsSince(since), since);
                     return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
                 }
                 outcome = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);

@@ -70,6 +70,7 @@ foreach (var scenario in scenarios)
     }
     Console.WriteLine();
     Console.WriteLine(StepStats.Table(result.Steps));
+    Console.WriteLine(StepStats.Timeline(result.Steps));
     if (result.Checks.Count > 0)
     {
         Console.WriteLine(OraServ.LoadTests.Faults.FaultChecks.Table(result.Checks));

@@ -9,6 +9,7 @@ namespace OraServ.LoadTests;
 public sealed class StepStats(string name)
 {
     private readonly ConcurrentQueue<double> _latencies = new();
+    private readonly ConcurrentQueue<(double Second, double Milliseconds)> _timeline = new();
     private readonly ConcurrentDictionary<string, int> _failures = new();
     private readonly ConcurrentDictionary<string, string> _examples = new();
 
@@ -32,6 +33,16 @@ public sealed class StepStats(string name)
     public string Retries => string.Join(", ", _retries.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} x{r.Value}"));
 
     public void Retry(string outcome) => _retries.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+
+    /// <summary>A success whose arrival was scheduled at <paramref name="due"/> (Stopwatch timestamp), for the timeline.</summary>
+    public void Success(double milliseconds, long due)
+    {
+        if (Started > 0)
+        {
+            _timeline.Enqueue((Stopwatch.GetElapsedTime(Started, due).TotalSeconds, milliseconds));
+        }
+        Success(milliseconds);
+    }
 
     public void Success(double milliseconds)
     {
@@ -87,6 +98,26 @@ public sealed class StepStats(string name)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {s.Name} | {s.Succeeded} | {s.Failed} | {F(s.Throughput)} | {F(s.Percentile(50))} | {F(s.Percentile(95))} | {F(s.Percentile(99))} | {F(s.Max)} | {s.Failures} |");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The measured steps' latencies by the second their arrivals were scheduled in: p50, p99 and max per second, so a
+    /// slow start (connections opened, code compiled) can be told from a queue that grows while the rate lasts.
+    /// </summary>
+    public static string Timeline(IEnumerable<StepStats> steps)
+    {
+        var text = new StringBuilder();
+        foreach (var s in steps.Where(s => !s._timeline.IsEmpty))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{s.Name}, by second of arrival (p50 / p99 / max ms):");
+            foreach (var second in s._timeline.GroupBy(t => (int)Math.Floor(t.Second)).OrderBy(g => g.Key))
+            {
+                var sorted = second.Select(t => t.Milliseconds).Order().ToArray();
+                double P(double p) => sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {second.Key,3} s: {sorted.Length,5} ok  {F(P(50)),6} / {F(P(99)),6} / {F(sorted[^1]),6}");
+            }
         }
         return text.ToString();
     }

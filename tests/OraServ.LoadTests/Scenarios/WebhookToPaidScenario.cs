@@ -50,7 +50,7 @@ public static class WebhookToPaidScenario
             }
             if (await Task.WhenAny(paid, Task.Delay(api.Options.PaidTimeout)) == paid)
             {
-                toPaid.Success(Stopwatch.GetElapsedTime(due, await paid).TotalMilliseconds);
+                toPaid.Success(Stopwatch.GetElapsedTime(due, await paid).TotalMilliseconds, due);
             }
             else
             {
