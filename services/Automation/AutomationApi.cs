@@ -208,7 +208,8 @@ public static class AutomationApi
         }
         if (channel == Channels.Email)
         {
-            errors.Line("action.subject", action?.Subject, ReminderTemplates.MaxSubjectLength);
+            // Optional: without one the rule gets its trigger's default subject.
+            errors.Line("action.subject", action?.Subject, ReminderTemplates.MaxSubjectLength, required: false);
             if (!string.IsNullOrWhiteSpace(action?.Subject))
             {
                 foreach (var problem in templates.Check(action.Subject))
@@ -231,7 +232,9 @@ public static class AutomationApi
         rule.TriggerDays = request.Trigger.Days!.Value;
         rule.Channel = request.Action!.Channel!;
         rule.Template = request.Action.Template!;
-        rule.Subject = rule.Channel == Channels.Email ? request.Action.Subject!.Trim() : null;
+        rule.Subject = rule.Channel != Channels.Email ? null
+            : string.IsNullOrWhiteSpace(request.Action.Subject) ? Rule.DefaultSubject(rule.TriggerEvent)
+            : request.Action.Subject.Trim();
         rule.Enabled = request.Enabled ?? rule.Enabled;
         rule.UpdatedAt = now;
     }

@@ -57,6 +57,18 @@ public sealed class Rule
     public const string DefaultName = "Overdue by 5 days (SMS)";
     public const string DefaultTemplate = "Hey {{client.firstName}}, you have an invoice past due by 5 days. Click here to pay: {{invoice.link}}";
 
+    /// <summary>
+    /// The subject an email rule gets when it is saved without one (the rule's documented shape has none): what its
+    /// trigger means, with the invoice's number and the business's name.
+    /// </summary>
+    public static string DefaultSubject(string triggerEvent) => triggerEvent switch
+    {
+        TriggerEvents.DueIn => "Invoice {{ invoice.number }} from {{ business.name }} is due on {{ invoice.dueDate }}",
+        TriggerEvents.Issued => "Invoice {{ invoice.number }} from {{ business.name }}",
+        TriggerEvents.PaymentFailed => "Your payment for invoice {{ invoice.number }} did not go through",
+        _ => "Invoice {{ invoice.number }} from {{ business.name }} is overdue",
+    };
+
     /// <summary>The rule every tenant starts with: switched off, ready to switch on.</summary>
     public static Rule Default(Guid tenantId, DateTimeOffset now) => new()
     {

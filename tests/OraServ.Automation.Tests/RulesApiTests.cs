@@ -65,6 +65,55 @@ public sealed class RulesApiTests(AutomationFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_email_rule_saved_without_a_subject_gets_its_triggers_subject_and_a_subject_given_is_checked()
+    {
+        var tenant = Guid.CreateVersion7();
+        var dispatcher = _host.ClientFor(tenant);
+        // The documented shape of a rule: {name, trigger: {event, days}, action: {channel, template}, enabled}.
+        var created = await dispatcher.PostAsJsonAsync("/api/automations", new
+        {
+            name = "Overdue by 2 days (email)",
+            trigger = new { @event = "invoice.overdue", days = 2 },
+            action = new { channel = "email", template = "Hi {{ client.firstName }}, please pay: {{ invoice.link }}" },
+            enabled = false,
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var rule = (await created.Content.ReadFromJsonAsync<RuleResponse>())!;
+        Assert.Equal("Invoice {{ invoice.number }} from {{ business.name }} is overdue", rule.Action.Subject);
+
+        var invoice = Invoices.Issued(tenant, Invoices.LocalDate(_clock.GetUtcNow()).AddDays(-2), _clock.GetUtcNow().AddDays(-32));
+        await _host.PublishAsync(invoice);
+        HttpResponseMessage response = null!;
+        await Eventually.TrueAsync(async () =>
+            (response = await dispatcher.PostAsJsonAsync($"/api/automations/{rule.Id}/preview", new { invoiceId = invoice.InvoiceId })).IsSuccessStatusCode, "the invoice in Automation");
+        var preview = (await response.Content.ReadFromJsonAsync<PreviewResponse>())!;
+        Assert.Equal(("email", "dana@example.com", "Invoice INV-000042 from Acme Plumbing is overdue"), (preview.Channel, preview.To, preview.Subject));
+
+        // Moved to another trigger without a subject: that trigger's subject.
+        var dueSoon = await dispatcher.PutAsJsonAsync($"/api/automations/{rule.Id}", new
+        {
+            name = "Due in 3 days (email)",
+            trigger = new { @event = "invoice.due_in", days = 3 },
+            action = new { channel = "email", template = "Hi {{ client.firstName }}, due soon: {{ invoice.link }}", subject = "  " },
+            enabled = false,
+        });
+        Assert.Equal("Invoice {{ invoice.number }} from {{ business.name }} is due on {{ invoice.dueDate }}", (await dueSoon.Content.ReadFromJsonAsync<RuleResponse>())!.Action.Subject);
+
+        var badSubject = await dispatcher.PutAsJsonAsync($"/api/automations/{rule.Id}", new
+        {
+            name = "Due in 3 days (email)",
+            trigger = new { @event = "invoice.due_in", days = 3 },
+            action = new { channel = "email", template = "Hi {{ client.firstName }}", subject = "Invoice {{ invoice.total }}\r\nBcc: x@example.com" },
+            enabled = false,
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, badSubject.StatusCode);
+        var subjectErrors = (await badSubject.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors["action.subject"];
+        Assert.Contains(subjectErrors, e => e.Contains("single line", StringComparison.Ordinal));
+        Assert.Contains(subjectErrors, e => e.Contains("invoice.total", StringComparison.Ordinal));
+        Assert.Equal("Hi {{ client.firstName }}, due soon: {{ invoice.link }}", (await dispatcher.GetFromJsonAsync<RuleResponse>($"/api/automations/{rule.Id}"))!.Action.Template);
+    }
+
+    [Fact]
     public async Task A_template_with_an_unknown_variable_is_refused_with_the_variables_that_exist()
     {
         var dispatcher = _host.ClientFor(Guid.CreateVersion7());
