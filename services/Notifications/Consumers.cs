@@ -161,6 +161,27 @@ public sealed class InvoicePaidConsumer(NotificationsDbContext db, IServiceProvi
     }
 }
 
+/// <summary>
+/// Tells the tenant's open dashboards at once that a customer's payment failed (a declined card), with the invoice's
+/// number and the processor's reason, so the dispatcher can call the customer. The invoice itself stays as it was; the
+/// customer is chased by Automation's payment.failed rules, not from here.
+/// </summary>
+public sealed class PaymentFailedConsumer(NotificationsDbContext db, IServiceProvider services)
+    : NotificationConsumer<PaymentFailed>(db, services)
+{
+    // Nothing to record but the inbox row.
+    protected override Task HandleAsync(PaymentFailed message, CancellationToken ct) => Task.CompletedTask;
+
+    protected override async Task AfterCommitAsync(ConsumeContext<PaymentFailed> context)
+    {
+        var message = context.Message;
+        var number = await Db.Invoices.AsNoTracking().Where(i => i.InvoiceId == message.InvoiceId).Select(i => i.Number)
+            .FirstOrDefaultAsync(context.CancellationToken);
+        await context.Publish(new DashboardPaymentFailed(message.TenantId,
+            new PaymentFailure(message.EventId, message.InvoiceId, number, message.Amount, message.Currency, message.Reason, message.OccurredAt)), context.CancellationToken);
+    }
+}
+
 /// <summary>Keeps the dashboard's amounts in step with partial payments and refunds.</summary>
 public sealed class InvoiceBalanceChangedConsumer(NotificationsDbContext db, IServiceProvider services)
     : NotificationConsumer<InvoiceBalanceChanged>(db, services)

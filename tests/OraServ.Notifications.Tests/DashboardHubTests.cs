@@ -99,6 +99,53 @@ public sealed class DashboardHubTests(NotificationsHost host)
     }
 
     [Fact]
+    public async Task A_failed_payment_is_announced_to_its_tenants_dashboards_with_the_invoice_number_and_the_reason()
+    {
+        var tenantA = Guid.CreateVersion7();
+        var tenantB = Guid.CreateVersion7();
+        var updates = new ConcurrentQueue<JsonElement>();
+        var failuresA = new ConcurrentQueue<JsonElement>();
+        var failuresB = new ConcurrentQueue<JsonElement>();
+        await using var a = new HubConnectionBuilder()
+            .WithUrl($"{host.BaseUrl}/hubs/dashboard", o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(tenantA, "dispatcher")))
+            .Build();
+        await using var b = new HubConnectionBuilder()
+            .WithUrl($"{host.BaseUrl}/hubs/dashboard", o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(tenantB, "dispatcher")))
+            .Build();
+        a.On<JsonElement>("invoiceUpdated", updates.Enqueue);
+        a.On<JsonElement>("paymentFailed", failuresA.Enqueue);
+        b.On<JsonElement>("paymentFailed", failuresB.Enqueue);
+        await a.StartAsync();
+        await b.StartAsync();
+        var issued = NotificationsHost.Issued(tenantA, NotificationsHost.NewAddress(), number: "INV-000777");
+        await host.PublishAsync(issued);
+        await WaitAsync(() => !updates.IsEmpty);
+
+        var failed = new PaymentFailed
+        {
+            TenantId = tenantA, PaymentId = "pi_declined_1", InvoiceId = issued.InvoiceId, Amount = 1234.5m, Currency = "USD",
+            Reason = "Your card was declined.",
+        };
+        await host.PublishAsync(failed);
+        await WaitAsync(() => !failuresA.IsEmpty, what: "paymentFailed");
+        var failure = Assert.Single(failuresA);
+        Assert.Equal(failed.EventId, failure.GetProperty("id").GetGuid());
+        Assert.Equal(issued.InvoiceId, failure.GetProperty("invoiceId").GetGuid());
+        Assert.Equal("INV-000777", failure.GetProperty("number").GetString());
+        Assert.Equal(1234.5m, failure.GetProperty("amount").GetDecimal());
+        Assert.Equal("USD", failure.GetProperty("currency").GetString());
+        Assert.Equal("Your card was declined.", failure.GetProperty("reason").GetString());
+
+        // The same event delivered again: announced with the same id, so a dashboard shows it once.
+        await host.PublishAsync(failed);
+        await Task.Delay(1000);
+        Assert.All(failuresA, f => Assert.Equal(failed.EventId, f.GetProperty("id").GetGuid()));
+        Assert.Empty(failuresB);
+        // The invoice's own state did not change: a failed attempt leaves it open.
+        Assert.All(updates, u => Assert.Equal("open", u.GetProperty("status").GetString()));
+    }
+
+    [Fact]
     public async Task The_hub_refuses_a_connection_without_a_valid_token()
     {
         await using var anonymous = new HubConnectionBuilder().WithUrl($"{host.BaseUrl}/hubs/dashboard").Build();

@@ -11,6 +11,8 @@ public sealed class DashboardHub : Hub
 {
     public const string Path = "/hubs/dashboard";
     public const string InvoiceUpdated = "invoiceUpdated";
+    /// <summary>A customer's payment was declined or failed (<see cref="PaymentFailure"/>).</summary>
+    public const string PaymentFailed = "paymentFailed";
     /// <summary>No payload: updates may have been missed, read the invoices again.</summary>
     public const string Resync = "resync";
 
@@ -27,6 +29,15 @@ public sealed class DashboardHub : Hub
 /// <summary>What the dashboard receives as "invoiceUpdated".</summary>
 public sealed record InvoiceUpdate(Guid InvoiceId, string? Number, string Status, decimal AmountDue, decimal AmountPaid, string? Currency);
 
+/// <summary>
+/// What the dashboard receives as "paymentFailed": which invoice, how much, and why, as the processor said. The id is
+/// the PaymentFailed event's: a redelivered event is announced again with the same id, and shown once.
+/// </summary>
+public sealed record PaymentFailure(Guid Id, Guid InvoiceId, string? Number, decimal Amount, string Currency, string? Reason, DateTimeOffset FailedAt);
+
+/// <summary>A failed payment on its way to every instance's hub, like <see cref="InvoiceDashboardUpdates"/>.</summary>
+public sealed record DashboardPaymentFailed(Guid TenantId, PaymentFailure Failure);
+
 /// <summary>One invoice's state in <see cref="InvoiceDashboardUpdates"/>.</summary>
 public sealed record InvoiceDashboardUpdate(Guid TenantId, Guid InvoiceId, string? Number, string Status, decimal AmountDue, decimal AmountPaid, string? Currency);
 
@@ -37,8 +48,11 @@ public sealed record InvoiceDashboardUpdate(Guid TenantId, Guid InvoiceId, strin
 public sealed record InvoiceDashboardUpdates(IReadOnlyList<InvoiceDashboardUpdate> Updates);
 
 /// <summary>Runs on a temporary queue of each instance, so every instance pushes to the dashboards connected to it.</summary>
-public sealed class DashboardPushConsumer(IHubContext<DashboardHub> hub) : IConsumer<InvoiceDashboardUpdates>
+public sealed class DashboardPushConsumer(IHubContext<DashboardHub> hub) : IConsumer<InvoiceDashboardUpdates>, IConsumer<DashboardPaymentFailed>
 {
+    public Task Consume(ConsumeContext<DashboardPaymentFailed> context) =>
+        hub.Clients.Group(DashboardHub.Group(context.Message.TenantId)).SendAsync(DashboardHub.PaymentFailed, context.Message.Failure, context.CancellationToken);
+
     public async Task Consume(ConsumeContext<InvoiceDashboardUpdates> context)
     {
         foreach (var m in context.Message.Updates)

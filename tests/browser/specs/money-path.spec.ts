@@ -147,6 +147,10 @@ test('A dispatcher invoices a completed job and a customer pays it by card on a 
     await expect(row.locator('.chip')).toHaveAttribute('data-status', 'open');
     const view = await (await pay.request.get(`/api/pay/${payUrl.pathname.split('/').pop()}`)).json();
     expect(view.status).toBe('open');
+    // The dispatcher's open dashboard hears of the decline (Stripe's payment_intent.payment_failed), once.
+    const failed = dashboard.getByTestId('payment-failed');
+    await expect(failed).toContainText(`${number}: a payment of ${amountDue} failed · Your card was declined.`, { timeout: 30_000 });
+    await expect(failed).toHaveCount(1);
   });
 
   await test.step('paying with 4242 4242 4242 4242 shows "Paid - thank you"', async () => {

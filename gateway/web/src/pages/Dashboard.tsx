@@ -1,16 +1,12 @@
 import { useState } from 'react';
 import { ApiError, invoicing, payments, type Invoice, type Receivables } from '../api';
 import { clientName, day, minutes, money, relative } from '../format';
-import { useInvoiceUpdates, useResync, type InvoiceUpdate } from '../live';
+import { useInvoiceUpdates, usePaymentFailures, useResync, type InvoiceUpdate, type PaymentFailure } from '../live';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { Alert, Card, Empty, ErrorAlert, InvoiceChips, Loading, PageHeader, useLoad } from '../components/ui';
 
-interface FeedItem {
-  key: string;
-  update: InvoiceUpdate;
-  at: Date;
-}
+type FeedItem = { key: string; at: Date } & ({ update: InvoiceUpdate; failure?: never } | { failure: PaymentFailure; update?: never });
 
 export function DashboardPage() {
   const { me } = useSession();
@@ -35,8 +31,8 @@ export function DashboardPage() {
   useInvoiceUpdates((update) => {
     // Delivery is at least once: the same state pushed twice is one line in the feed.
     setFeed((items) => {
-      const same = items.find((i) => i.update.invoiceId === update.invoiceId);
-      if (same && same.update.status === update.status && same.update.amountPaid === update.amountPaid) return items;
+      const same = items.find((i) => i.update?.invoiceId === update.invoiceId)?.update;
+      if (same && same.status === update.status && same.amountPaid === update.amountPaid) return items;
       return [{ key: `${update.invoiceId}-${Date.now()}`, update, at: new Date() }, ...items].slice(0, 20);
     });
     setFlash((f) => ({ ...f, [update.invoiceId]: Date.now() }));
@@ -47,6 +43,10 @@ export function DashboardPage() {
       if (!known) invoices.reload();
     }
     report.reload();
+  });
+  usePaymentFailures((failure) => {
+    // A redelivered failure comes with the same id: one line.
+    setFeed((items) => (items.some((i) => i.failure?.id === failure.id) ? items : [{ key: failure.id, failure, at: new Date() }, ...items].slice(0, 20)));
   });
   useResync(() => {
     invoices.reload();
@@ -126,19 +126,33 @@ export function DashboardPage() {
             <Empty title="No payments yet today">When a customer pays, it appears here the moment Stripe confirms it.</Empty>
           )}
           <ol className="feed" aria-live="polite" data-testid="live-feed">
-            {feed.map((item) => (
-              <li key={item.key} className="feed-item">
-                <span className={`feed-dot feed-${item.update.status}`} aria-hidden="true" />
-                <div>
-                  <p>
-                    <Link to={`/invoices/${item.update.invoiceId}`}>{item.update.number ?? 'Invoice'}</Link>{' '}
-                    {item.update.status === 'paid' ? 'was paid' : `is now ${item.update.status}`}
-                    {item.update.status === 'paid' && item.update.currency && <> · {money(item.update.amountPaid, item.update.currency)}</>}
-                  </p>
-                  <p className="muted small">{relative(item.at)}</p>
-                </div>
-              </li>
-            ))}
+            {feed.map((item) =>
+              item.failure ? (
+                <li key={item.key} className="feed-item" data-testid="payment-failed">
+                  <span className="feed-dot feed-failed" aria-hidden="true" />
+                  <div>
+                    <p>
+                      <Link to={`/invoices/${item.failure.invoiceId}`}>{item.failure.number ?? 'Invoice'}</Link>: a payment of{' '}
+                      {money(item.failure.amount, item.failure.currency)} failed
+                      {item.failure.reason && <> · {item.failure.reason}</>}
+                    </p>
+                    <p className="muted small">{relative(item.at)}</p>
+                  </div>
+                </li>
+              ) : (
+                <li key={item.key} className="feed-item">
+                  <span className={`feed-dot feed-${item.update.status}`} aria-hidden="true" />
+                  <div>
+                    <p>
+                      <Link to={`/invoices/${item.update.invoiceId}`}>{item.update.number ?? 'Invoice'}</Link>{' '}
+                      {item.update.status === 'paid' ? 'was paid' : `is now ${item.update.status}`}
+                      {item.update.status === 'paid' && item.update.currency && <> · {money(item.update.amountPaid, item.update.currency)}</>}
+                    </p>
+                    <p className="muted small">{relative(item.at)}</p>
+                  </div>
+                </li>
+              ),
+            )}
             {invoices.data?.paid.map((invoice) => (
               <li key={invoice.id} className="feed-item">
                 <span className="feed-dot feed-paid" aria-hidden="true" />
