@@ -10,6 +10,7 @@ import { JobsPage, NewJobPage, JobPage } from './pages/Jobs';
 import { ClientsPage } from './pages/Clients';
 import { InvoicesPage } from './pages/Invoices';
 import { InvoicePage } from './pages/Invoice';
+import { AutomationsPage, AutomationRulePage } from './pages/Automations';
 import { SettingsPage } from './pages/Settings';
 import { NotFoundPage } from './pages/NotFound';
 
@@ -38,6 +39,9 @@ export default function SignedInRoutes({ path }: { path: string }) {
   else if (path === '/clients') page = <ClientsPage />;
   else if (path === '/invoices') page = <InvoicesPage />;
   else if ((params = match('/invoices/:id', path))) page = <InvoicePage id={params.id} />;
+  else if (path === '/automations') page = <AutomationsPage />;
+  else if (path === '/automations/new') page = <AutomationRulePage />;
+  else if ((params = match('/automations/:id', path))) page = <AutomationRulePage id={params.id} />;
   else if (path === '/settings' || path.startsWith('/settings/')) page = <SettingsPage />;
   else page = <NotFoundPage />;
 

@@ -349,3 +349,55 @@ export const notifications = {
   messages: (invoiceId?: string) => get<Message[]>(`/api/messages${invoiceId ? `?invoiceId=${invoiceId}` : ''}`),
   resend: (invoiceId: string) => post<Message>(`/api/messages/invoices/${invoiceId}/resend`),
 };
+
+// ---- Automation ----
+
+export type TriggerEvent = 'invoice.overdue' | 'invoice.due_in' | 'invoice.issued' | 'payment.failed';
+export type Channel = 'sms' | 'email';
+
+/** What a rule is saved with; an email's subject is optional (the trigger's default subject when left out). */
+export interface RuleInput {
+  name: string;
+  trigger: { event: TriggerEvent; days: number | null };
+  action: { channel: Channel; template: string; subject?: string };
+  enabled: boolean;
+}
+
+export interface Rule {
+  id: string;
+  name: string;
+  trigger: { event: TriggerEvent; days: number };
+  action: { channel: Channel; template: string; subject: string | null };
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A rule's message rendered for one invoice: to is the client's email or phone (null when the client has none). */
+export interface RulePreview {
+  ruleId: string;
+  invoiceId: string;
+  channel: Channel;
+  to: string | null;
+  subject: string | null;
+  body: string;
+}
+
+export interface Reminder {
+  ruleId: string;
+  invoiceId: string;
+  dueAt: string;
+  status: 'pending' | 'sent' | 'skipped' | 'cancelled';
+  reason: string | null;
+  sentAt: string | null;
+}
+
+export const automations = {
+  list: () => get<Rule[]>('/api/automations'),
+  get: (id: string) => get<Rule>(`/api/automations/${id}`),
+  create: (body: RuleInput) => post<Rule>('/api/automations', body),
+  update: (id: string, body: RuleInput) => put<Rule>(`/api/automations/${id}`, body),
+  remove: (id: string) => request<void>('DELETE', `/api/automations/${id}`),
+  preview: (id: string, invoiceId: string) => post<RulePreview>(`/api/automations/${id}/preview`, { invoiceId }),
+  reminders: (invoiceId?: string) => get<Reminder[]>(`/api/automations/reminders${invoiceId ? `?invoiceId=${invoiceId}` : ''}`),
+};

@@ -82,7 +82,7 @@ test('The pages pass an automated WCAG 2.1 AA audit and work from the keyboard',
   const page = await signedIn.newPage();
   const invoice = await sentInvoice(page.request, client.id, 80);
 
-  for (const path of ['/', '/jobs', '/jobs/new', '/invoices', `/invoices/${invoice.id}`, '/settings', '/settings/integrations', '/settings/team']) {
+  for (const path of ['/', '/jobs', '/jobs/new', '/invoices', `/invoices/${invoice.id}`, '/automations', '/automations/new', '/settings', '/settings/integrations', '/settings/team']) {
     await page.goto(path);
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
     await expectAccessible(page);

@@ -8,6 +8,7 @@ const nav = [
   { to: '/jobs', label: 'Jobs', icon: 'M20 7h-4V5a2 2 0 0 0-2-2h-4a2 2 0 0 0-2 2v2H4a2 2 0 0 0-2 2v10a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V9a2 2 0 0 0-2-2zM10 5h4v2h-4V5z' },
   { to: '/invoices', label: 'Invoices', icon: 'M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zm-1 7V3.5L18.5 9H13zM8 13h8v2H8v-2zm0 4h8v2H8v-2z' },
   { to: '/clients', label: 'Clients', icon: 'M16 11a4 4 0 1 0-4-4 4 4 0 0 0 4 4zm-8 0a3 3 0 1 0-3-3 3 3 0 0 0 3 3zm0 2c-2.7 0-8 1.3-8 4v3h8v-3c0-1.1.5-2.1 1.3-2.9A12 12 0 0 0 8 13zm8 0c-2.7 0-8 1.3-8 4v3h16v-3c0-2.7-5.3-4-8-4z' },
+  { to: '/automations', label: 'Automations', icon: 'M13 2 4 14h7l-1 8 9-12h-7l1-8z' },
   { to: '/settings', label: 'Settings', icon: 'M19.4 13a7.6 7.6 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.3 7.3 0 0 0-1.7-1L15 3h-4l-.4 2.9a7.3 7.3 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.6 7.6 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7.3 7.3 0 0 0 1.7 1L11 21h4l.4-2.9a7.3 7.3 0 0 0 1.7-1l2.5 1 2-3.5-2.2-1.6zM13 15.5a3.5 3.5 0 1 1 3.5-3.5 3.5 3.5 0 0 1-3.5 3.5z' },
 ];
 
@@ -51,7 +52,7 @@ export function Shell({ children }: { children: ReactNode }) {
 
   useEffect(() => setMenuOpen(false), [path]);
 
-  // Technicians work on jobs; invoices, clients and settings are for owners and dispatchers.
+  // Technicians work on jobs; invoices, clients, automations and settings are for owners and dispatchers.
   const items = me?.role === 'technician' ? nav.filter((item) => item.to === '/jobs') : nav;
   const active = (to: string) => (to === '/' ? path === '/' : path === to || path.startsWith(`${to}/`));
 
