@@ -79,13 +79,19 @@ public sealed class InvoiceWorkflow(
 
     /// <summary>
     /// Issues a draft: the next number of the tenant (gapless), the due date from the terms in the tenant's calendar, an
-    /// unguessable pay token; InvoiceIssued goes out with it. Sending an open invoice again changes nothing.
+    /// unguessable pay token; InvoiceIssued goes out with it. Sending an open invoice again changes nothing; sending a void
+    /// one is refused.
     /// </summary>
     public async Task<Invoice?> SendAsync(Guid id, TenantSettings settings, string? terms, DateOnly? dueDate, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             var invoice = await db.Invoices.AsNoTracking().Include(i => i.Lines).Include(i => i.Payments).SingleOrDefaultAsync(i => i.Id == id, ct);
+            if (invoice?.Status == InvoiceStatus.Void)
+            {
+                // Answering 200 would read as sent; a void invoice stays void (an issued invoice is never reissued).
+                throw new ConflictException("A void invoice cannot be sent; invoice the job again for a new invoice.");
+            }
             if (invoice is null || invoice.Status != InvoiceStatus.Draft)
             {
                 return invoice;

@@ -108,6 +108,23 @@ public sealed class InvoicingTests(MoneyPathFixture fixture)
     }
 
     [Fact]
+    public async Task Sending_a_void_invoice_is_refused_and_it_stays_void()
+    {
+        var (tenant, invoice) = await SentInvoiceAsync();
+        var api = fixture.Invoicing.ClientFor(tenant);
+        (await api.PostAsJsonAsync($"/api/invoices/{invoice.Id}/void", new { })).EnsureSuccessStatusCode();
+
+        var response = await api.PostAsJsonAsync($"/api/invoices/{invoice.Id}/send", new { });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("void invoice cannot be sent", (await response.Content.ReadFromJsonAsync<Microsoft.AspNetCore.Mvc.ProblemDetails>())!.Detail);
+        var after = await api.GetFromJsonAsync<InvoiceResponse>($"/api/invoices/{invoice.Id}", Json);
+        Assert.Equal(("void", invoice.Number), (after!.Status, after.Number));
+        Assert.Single(await OutboxEventsAsync<InvoiceIssued>(tenant));
+    }
+
+    [Fact]
     public async Task Ten_concurrent_sends_of_one_draft_give_it_one_number_and_one_InvoiceIssued_and_the_next_invoice_the_next_number()
     {
         var tenant = Guid.CreateVersion7();
