@@ -26,9 +26,7 @@ public sealed class DashboardHubTests(NotificationsHost host)
             })
             .Build();
         // The header way.
-        await using var b = new HubConnectionBuilder()
-            .WithUrl($"{host.BaseUrl}/hubs/dashboard", o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(tenantB, "owner")))
-            .Build();
+        await using var b = Dashboard(host.BaseUrl, tenantB, "owner");
         a.On<JsonElement>("invoiceUpdated", seenByA.Enqueue);
         b.On<JsonElement>("invoiceUpdated", seenByB.Enqueue);
         await a.StartAsync();
@@ -69,9 +67,7 @@ public sealed class DashboardHubTests(NotificationsHost host)
         const int invoices = 40;
         var tenant = Guid.CreateVersion7();
         var pushed = new ConcurrentDictionary<Guid, string>();
-        await using var dashboard = new HubConnectionBuilder()
-            .WithUrl($"{host.BaseUrl}/hubs/dashboard", o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(tenant, "dispatcher")))
-            .Build();
+        await using var dashboard = Dashboard(host.BaseUrl, tenant);
         dashboard.On<JsonElement>("invoiceUpdated", u => pushed[u.GetProperty("invoiceId").GetGuid()] = u.GetProperty("number").GetString()!);
         await dashboard.StartAsync();
         var to = NotificationsHost.NewAddress();
@@ -106,12 +102,8 @@ public sealed class DashboardHubTests(NotificationsHost host)
         var updates = new ConcurrentQueue<JsonElement>();
         var failuresA = new ConcurrentQueue<JsonElement>();
         var failuresB = new ConcurrentQueue<JsonElement>();
-        await using var a = new HubConnectionBuilder()
-            .WithUrl($"{host.BaseUrl}/hubs/dashboard", o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(tenantA, "dispatcher")))
-            .Build();
-        await using var b = new HubConnectionBuilder()
-            .WithUrl($"{host.BaseUrl}/hubs/dashboard", o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(tenantB, "dispatcher")))
-            .Build();
+        await using var a = Dashboard(host.BaseUrl, tenantA);
+        await using var b = Dashboard(host.BaseUrl, tenantB);
         a.On<JsonElement>("invoiceUpdated", updates.Enqueue);
         a.On<JsonElement>("paymentFailed", failuresA.Enqueue);
         b.On<JsonElement>("paymentFailed", failuresB.Enqueue);
@@ -158,6 +150,11 @@ public sealed class DashboardHubTests(NotificationsHost host)
         await Assert.ThrowsAnyAsync<Exception>(() => forged.StartAsync());
     }
 
+    /// <summary>A dashboard connection the way the SPA's fetches authenticate: the bearer token in a header.</summary>
+    internal static HubConnection Dashboard(string baseUrl, Guid tenant, string role = "dispatcher") => new HubConnectionBuilder()
+        .WithUrl($"{baseUrl}/hubs/dashboard", o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(tenant, role)))
+        .Build();
+
     internal static async Task WaitAsync(Func<bool> condition, int seconds = 20, string what = "invoiceUpdated")
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
@@ -184,9 +181,7 @@ public sealed class DashboardResyncTests
             var tenant = Guid.CreateVersion7();
             var resyncs = 0;
             var updates = new ConcurrentQueue<JsonElement>();
-            await using var dashboard = new HubConnectionBuilder()
-                .WithUrl($"{host.BaseUrl}/hubs/dashboard", o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(tenant, "dispatcher")))
-                .Build();
+            await using var dashboard = DashboardHubTests.Dashboard(host.BaseUrl, tenant);
             dashboard.On("resync", () => Interlocked.Increment(ref resyncs));
             dashboard.On<JsonElement>("invoiceUpdated", updates.Enqueue);
             await dashboard.StartAsync();
