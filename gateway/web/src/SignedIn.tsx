@@ -7,7 +7,7 @@ import { Loading } from './components/ui';
 import { LoginPage, SignupPage, AcceptInvitationPage } from './pages/Auth';
 import { DashboardPage } from './pages/Dashboard';
 import { JobsPage, NewJobPage, JobPage } from './pages/Jobs';
-import { ClientsPage } from './pages/Clients';
+import { ClientPage, ClientsPage } from './pages/Clients';
 import { InvoicesPage } from './pages/Invoices';
 import { InvoicePage } from './pages/Invoice';
 import { AutomationsPage, AutomationRulePage } from './pages/Automations';
@@ -37,6 +37,7 @@ export default function SignedInRoutes({ path }: { path: string }) {
   else if (path === '/jobs/new') page = <NewJobPage />;
   else if ((params = match('/jobs/:id', path))) page = <JobPage id={params.id} />;
   else if (path === '/clients') page = <ClientsPage />;
+  else if ((params = match('/clients/:id', path))) page = <ClientPage id={params.id} />;
   else if (path === '/invoices') page = <InvoicesPage />;
   else if ((params = match('/invoices/:id', path))) page = <InvoicePage id={params.id} />;
   else if (path === '/automations') page = <AutomationsPage />;

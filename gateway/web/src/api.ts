@@ -168,6 +168,7 @@ export interface Job {
 
 export const jobs = {
   clients: (search?: string) => get<Client[]>(`/api/clients${search ? `?search=${encodeURIComponent(search)}` : ''}`),
+  client: (id: string) => get<Client>(`/api/clients/${id}`),
   createClient: (body: { firstName: string; lastName: string; email?: string; phone?: string; address?: string }) =>
     post<Client>('/api/clients', body),
   list: (status?: JobStatus, clientId?: string) => {
@@ -392,6 +393,12 @@ export interface Reminder {
   sentAt: string | null;
 }
 
+/** Whether automations leave one client alone; checked when each reminder falls due. */
+export interface ClientPreference {
+  clientId: string;
+  doNotRemind: boolean;
+}
+
 export const automations = {
   list: () => get<Rule[]>('/api/automations'),
   get: (id: string) => get<Rule>(`/api/automations/${id}`),
@@ -400,4 +407,6 @@ export const automations = {
   remove: (id: string) => request<void>('DELETE', `/api/automations/${id}`),
   preview: (id: string, invoiceId: string) => post<RulePreview>(`/api/automations/${id}/preview`, { invoiceId }),
   reminders: (invoiceId?: string) => get<Reminder[]>(`/api/automations/reminders${invoiceId ? `?invoiceId=${invoiceId}` : ''}`),
+  doNotRemind: (clientId: string) => get<ClientPreference>(`/api/automations/clients/${clientId}/do-not-remind`),
+  setDoNotRemind: (clientId: string, doNotRemind: boolean) => put<ClientPreference>(`/api/automations/clients/${clientId}/do-not-remind`, { doNotRemind }),
 };

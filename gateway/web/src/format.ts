@@ -33,10 +33,15 @@ export function dateTime(value: string | null | undefined): string {
   return new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' }).format(new Date(value));
 }
 
-/** A moment in the reader's own time zone, in words: "November 24, 2026 at 3:30 PM". */
-export function moment(value: string | null | undefined): string {
+/** A moment in words: "November 24, 2026 at 3:30 PM", in the reader's own time zone unless another is given. */
+export function moment(value: string | null | undefined, timeZone?: string): string {
   if (!value) return '—';
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(value));
+  try {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short', timeZone }).format(new Date(value));
+  } catch {
+    // A zone this browser does not know: the reader's own.
+    return new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(value));
+  }
 }
 
 const cardBrands: Record<string, string> = {

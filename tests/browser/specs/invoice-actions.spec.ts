@@ -82,9 +82,12 @@ test('The pages pass an automated WCAG 2.1 AA audit and work from the keyboard',
   const page = await signedIn.newPage();
   const invoice = await sentInvoice(page.request, client.id, 80);
 
-  for (const path of ['/', '/jobs', '/jobs/new', '/invoices', `/invoices/${invoice.id}`, '/automations', '/automations/new', '/settings', '/settings/integrations', '/settings/team']) {
+  const pages = ['/', '/jobs', '/jobs/new', '/invoices', `/invoices/${invoice.id}`, '/clients', `/clients/${client.id}`, '/automations', '/automations/new', '/settings', '/settings/integrations', '/settings/team'];
+  for (const path of pages) {
     await page.goto(path);
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    if (path.startsWith('/invoices/')) await expect(page.getByRole('region', { name: 'Reminders', exact: true }).getByText('No reminder is scheduled')).toBeVisible();
+    if (path.startsWith('/clients/')) await expect(page.getByRole('switch', { name: "Don't send automatic reminders to this client" })).toBeEnabled();
     await expectAccessible(page);
   }
   // This business has not connected Stripe: the page says so instead of offering a Pay button.

@@ -12,7 +12,7 @@ const triggers: { value: TriggerEvent; label: string }[] = [
   { value: 'payment.failed', label: 'After a card payment fails' },
 ];
 
-const channelLabels: Record<Channel, string> = { sms: 'SMS', email: 'Email' };
+export const channelLabels: Record<Channel, string> = { sms: 'SMS', email: 'Email' };
 const channelWords: Record<Channel, string> = { sms: 'SMS', email: 'email' };
 
 /** What a template can use (the Automation service's ReminderTemplates.Variables). */

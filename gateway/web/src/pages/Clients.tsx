@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
-import { jobs, type Client } from '../api';
+import { useId, useState, type FormEvent } from 'react';
+import { automations, jobs, type Client } from '../api';
 import { clientName } from '../format';
 import { Link } from '../router';
+import { useSession } from '../session';
 import { Alert, Button, Card, Dialog, Empty, ErrorAlert, Loading, PageHeader, TextAreaField, TextField, useAction, useLoad } from '../components/ui';
 
 export function NewClientForm({ onCreated, onCancel }: { onCreated: (client: Client) => void; onCancel: () => void }) {
@@ -83,7 +84,9 @@ export function ClientsPage() {
             {list.data.map((c) => (
               <li key={c.id} className="list-row">
                 <div className="list-main">
-                  <span className="list-title">{clientName(c)}</span>
+                  <Link className="list-title" to={`/clients/${c.id}`}>
+                    {clientName(c)}
+                  </Link>
                   <span className="list-sub">{[c.email, c.phone].filter(Boolean).join(' · ') || 'No contact details'}</span>
                 </div>
                 <div className="list-end">
@@ -106,5 +109,100 @@ export function ClientsPage() {
         />
       </Dialog>
     </>
+  );
+}
+
+export function ClientPage({ id }: { id: string }) {
+  const { me } = useSession();
+  const client = useLoad(() => jobs.client(id), [id]);
+  if (client.loading && !client.data) return <Loading />;
+  if (client.error || !client.data) return <ErrorAlert error={client.error} onRetry={client.reload} />;
+  const c = client.data;
+  return (
+    <>
+      <PageHeader
+        back={
+          <Link to="/clients" className="back">
+            ← Clients
+          </Link>
+        }
+        title={clientName(c)}
+        actions={
+          <Link className="btn btn-secondary" to={`/jobs?client=${c.id}`}>
+            Jobs
+          </Link>
+        }
+      />
+      <Card title="Contact">
+        <dl className="facts">
+          <div>
+            <dt>Email</dt>
+            <dd>{c.email || '—'}</dd>
+          </div>
+          <div>
+            <dt>Mobile phone</dt>
+            <dd>{c.phone || '—'}</dd>
+          </div>
+          <div>
+            <dt>Service address</dt>
+            <dd>{c.address || '—'}</dd>
+          </div>
+        </dl>
+      </Card>
+      {me?.role !== 'technician' && <ReminderPreference clientId={c.id} />}
+    </>
+  );
+}
+
+/** The client's "do not remind" switch: saved at once, and back to where it was if the save fails. */
+function ReminderPreference({ clientId }: { clientId: string }) {
+  const preference = useLoad(() => automations.doNotRemind(clientId), [clientId]);
+  const [pending, setPending] = useState<boolean | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const save = useAction();
+  const hintId = useId();
+  const on = pending ?? preference.data?.doNotRemind ?? false;
+
+  async function flip(doNotRemind: boolean) {
+    if (save.busy) return;
+    setPending(doNotRemind);
+    setAnnouncement('');
+    const saved = await save.run(() => automations.setDoNotRemind(clientId, doNotRemind));
+    setPending(null);
+    if (saved) {
+      preference.set(saved);
+      setAnnouncement(saved.doNotRemind ? 'Saved: no automatic reminders go to this client.' : 'Saved: automatic reminders go to this client again.');
+    }
+  }
+
+  return (
+    <Card title="Automatic reminders">
+      {preference.error ? (
+        <ErrorAlert error={preference.error} onRetry={preference.reload} />
+      ) : (
+        <>
+          <label className="switch">
+            <input
+              type="checkbox"
+              role="switch"
+              checked={on}
+              disabled={!preference.data}
+              aria-busy={save.busy || preference.loading || undefined}
+              aria-describedby={hintId}
+              onChange={(e) => void flip(e.target.checked)}
+            />
+            <span>Don't send automatic reminders to this client</span>
+          </label>
+          <p className="field-hint" id={hintId}>
+            Automations skip this client's invoices while this is on; the invoice email itself still goes out. Switched off again before a reminder
+            is due, that reminder goes as planned.
+          </p>
+          {save.error && <Alert tone="error">The setting was not saved: {save.error.summary}</Alert>}
+          <span className="sr-only" role="status">
+            {announcement}
+          </span>
+        </>
+      )}
+    </Card>
   );
 }

@@ -1,10 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { invoicing, notifications, payments, type Invoice, type Terms } from '../api';
-import { addDays, clientName, dateTime, day, longDay, money, termsDays, termsLabels, todayIn } from '../format';
+import { automations, invoicing, notifications, payments, type Invoice, type Reminder, type Rule, type Terms } from '../api';
+import { addDays, clientName, dateTime, day, longDay, moment, money, termsDays, termsLabels, todayIn } from '../format';
 import { useInvoiceUpdates, useResync } from '../live';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { Alert, Button, Card, Dialog, Empty, ErrorAlert, InvoiceChips, Loading, PageHeader, SelectField, StatusChip, TextField, useAction, useLoad } from '../components/ui';
+import { channelLabels } from './Automations';
 import { LinesTable } from './Jobs';
 
 const manualMethods = [
@@ -58,6 +59,7 @@ function PdfPreview({ url, name }: { url: string; name: string }) {
 }
 
 export function InvoicePage({ id }: { id: string }) {
+  const { me } = useSession();
   const invoice = useLoad(() => invoicing.get(id), [id]);
   const [pdfVersion, setPdfVersion] = useState(0);
   const [messagesVersion, setMessagesVersion] = useState(0);
@@ -185,6 +187,7 @@ export function InvoicePage({ id }: { id: string }) {
           )}
 
           <DeliveryLog invoiceId={i.id} version={messagesVersion} issued={i.status !== 'draft'} />
+          {i.status !== 'draft' && me?.role !== 'technician' && <Reminders invoiceId={i.id} version={messagesVersion} timeZone={me?.timeZone} />}
         </div>
 
         <aside className="invoice-side">
@@ -585,6 +588,96 @@ function DeliveryLog({ invoiceId, version, issued }: { invoiceId: string; versio
         </ul>
       )}
     </Card>
+  );
+}
+
+const reminderStatus: Record<Reminder['status'], string> = { pending: 'Scheduled', sent: 'Sent', skipped: 'Skipped', cancelled: 'Cancelled' };
+
+/** Why the Automation service skipped, cancelled or moved a reminder (ReminderScheduler, ReminderPlanner and its consumers). */
+const reasonWords: Record<string, string> = {
+  invoice_paid: 'the invoice was paid',
+  invoice_void: 'the invoice was voided',
+  invoice_disputed: 'a card payment of the invoice was disputed',
+  nothing_due: 'nothing was left to pay',
+  rule_disabled: 'the rule was switched off',
+  rule_deleted: 'the rule was deleted',
+  do_not_remind: 'the client is set to get no automatic reminders',
+  no_phone: 'the client has no mobile number',
+  no_email: 'the client has no email address',
+  invoice_unknown: 'automations had not yet heard that the invoice was sent',
+  template_error: "the message could not be written from the rule's text",
+  quiet_hours: 'moved to the end of quiet hours (no text messages at night)',
+};
+
+const reasonText = (reason: string) => reasonWords[reason] ?? reason.replace(/_/g, ' ');
+
+/** The invoice's automation schedule: one row per rule, due, sent, skipped or cancelled. */
+function Reminders({ invoiceId, version, timeZone }: { invoiceId: string; version: number; timeZone?: string }) {
+  const schedule = useLoad(async () => {
+    const [reminders, rules] = await Promise.all([automations.reminders(invoiceId), automations.list()]);
+    return { reminders: [...reminders].sort((a, b) => a.dueAt.localeCompare(b.dueAt)), rules: new Map(rules.map((r) => [r.id, r])) };
+  }, [invoiceId, version]);
+  const readerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const data = schedule.data;
+  return (
+    <Card
+      title="Reminders"
+      actions={
+        <Button variant="ghost" size="sm" onClick={schedule.reload} busy={schedule.loading && !!data} aria-label="Refresh reminders">
+          Refresh
+        </Button>
+      }
+    >
+      {schedule.loading && !data && <Loading label="Loading reminders" />}
+      {schedule.error ? <ErrorAlert error={schedule.error} onRetry={schedule.reload} /> : null}
+      {data && data.reminders.length === 0 && (
+        <Empty
+          title="No reminder is scheduled"
+          action={
+            <Link className="btn btn-secondary btn-sm" to="/automations">
+              Set up automations
+            </Link>
+          }
+        >
+          Each automation that is switched on plans its reminder when an invoice is sent. Just sent? Automations take a few seconds to catch up: press Refresh.
+        </Empty>
+      )}
+      {data && data.reminders.length > 0 && (
+        <>
+          <ul className="list" aria-label="Reminder schedule">
+            {data.reminders.map((r) => (
+              <ReminderRow key={r.ruleId} reminder={r} rule={data.rules.get(r.ruleId)} timeZone={timeZone} />
+            ))}
+          </ul>
+          {timeZone && timeZone !== readerZone && <p className="muted small reminders-zone">Times are in the business's time zone, {timeZone.replace(/_/g, ' ')}.</p>}
+        </>
+      )}
+    </Card>
+  );
+}
+
+function ReminderRow({ reminder: r, rule, timeZone }: { reminder: Reminder; rule?: Rule; timeZone?: string }) {
+  const channel = rule ? (channelLabels[rule.action.channel] ?? rule.action.channel) : null;
+  let outcome: string | null = null;
+  if (r.status === 'sent') outcome = `Sent ${moment(r.sentAt ?? r.dueAt, timeZone)}`;
+  else if (r.status === 'skipped' || r.status === 'cancelled') outcome = `${reminderStatus[r.status]}: ${r.reason ? reasonText(r.reason) : 'no reason given'}.`;
+  else if (r.reason) outcome = `Scheduled, ${reasonText(r.reason)}.`;
+  return (
+    <li className="list-row" data-testid="reminder" data-rule-id={r.ruleId} data-status={r.status}>
+      <div className="list-main">
+        <span className="list-title">{rule?.name ?? 'A deleted rule'}</span>
+        <span className="list-sub">
+          {channel && <>{channel} · </>}
+          {r.status === 'pending' ? 'Due' : 'Was due'} <time dateTime={r.dueAt}>{moment(r.dueAt, timeZone)}</time>
+        </span>
+        {outcome && <span className="list-sub">{outcome}</span>}
+      </div>
+      <div className="list-end">
+        <span className={`chip chip-${r.status === 'pending' ? 'scheduled' : r.status}`} data-status={r.status}>
+          {reminderStatus[r.status] ?? r.status}
+        </span>
+      </div>
+    </li>
   );
 }
 
