@@ -1,14 +1,5 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { accountPost, password, unique } from './helpers';
-
-const desktop = { viewport: { width: 1280, height: 800 } };
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
-}
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { dispatcherOfNewBusiness, expectAccessible, unique } from './helpers';
 
 async function ruleNames(request: APIRequestContext): Promise<string[]> {
   const answer = await request.get('/api/automations');
@@ -18,23 +9,9 @@ async function ruleNames(request: APIRequestContext): Promise<string[]> {
 
 test('A dispatcher creates an email reminder, sees the server refuse bad input beside its fields, switches it off, previews it on an invoice and deletes it', async ({ browser }) => {
   const id = unique('auto');
-  const ownerEmail = `owner-${id}@example.com`;
-  const dispatcherEmail = `dispatch-${id}@example.com`;
   const clientEmail = `marisol-${id}@example.com`;
-
-  // The owner signs up and invites a dispatcher, who joins (through the API: the accounts spec does it through the pages).
-  const owner = await browser.newContext(desktop);
-  expect((await accountPost(owner.request, '/api/account/register', { businessName: 'Cedar Ridge Plumbing', email: ownerEmail, password })).status()).toBe(201);
-  expect((await accountPost(owner.request, '/api/account/login', { email: ownerEmail, password })).ok()).toBe(true);
-  const invited = await accountPost(owner.request, '/api/account/users', { email: dispatcherEmail, role: 'dispatcher' });
-  expect(invited.ok()).toBe(true);
-  const { token } = (await invited.json()) as { token: string };
-  await owner.close();
-
-  const office = await browser.newContext(desktop);
+  const office = await dispatcherOfNewBusiness(browser, id, { businessName: 'Cedar Ridge Plumbing' });
   const request = office.request;
-  expect((await accountPost(request, '/api/account/invitations/accept', { token, password })).ok()).toBe(true);
-  expect((await accountPost(request, '/api/account/login', { email: dispatcherEmail, password })).ok()).toBe(true);
 
   // An issued invoice to preview the rule with: a client, a job, completed, invoiced and sent.
   const client = await (await request.post('/api/clients', { data: { firstName: 'Marisol', lastName: 'Vega', email: clientEmail } })).json();

@@ -1,4 +1,5 @@
-import { expect, type APIRequestContext, type APIResponse, type Locator, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type APIRequestContext, type APIResponse, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,4 +97,35 @@ export async function accountPost(request: APIRequestContext, path: string, data
     const wait = Number(response.headers()['retry-after'] ?? '5');
     await new Promise((done) => setTimeout(done, Math.min(Math.max(wait, 1), 10) * 1000));
   }
+}
+
+/** The office's screen. */
+export const desktop = { viewport: { width: 1280, height: 800 } };
+
+/** The axe WCAG 2.1 AA audit: no serious or critical findings on the page as it is now. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
+
+/**
+ * An owner signs a business up and invites a dispatcher, who joins: the dispatcher's signed-in browser context (through
+ * the API: the accounts spec does it through the pages). Extra sign-up fields (e.g. timeZone) go in `business`.
+ */
+export async function dispatcherOfNewBusiness(browser: Browser, id: string, business: { businessName: string; timeZone?: string }): Promise<BrowserContext> {
+  const ownerEmail = `owner-${id}@example.com`;
+  const dispatcherEmail = `dispatch-${id}@example.com`;
+  const owner = await browser.newContext(desktop);
+  expect((await accountPost(owner.request, '/api/account/register', { ...business, email: ownerEmail, password })).status()).toBe(201);
+  expect((await accountPost(owner.request, '/api/account/login', { email: ownerEmail, password })).ok()).toBe(true);
+  const invited = await accountPost(owner.request, '/api/account/users', { email: dispatcherEmail, role: 'dispatcher' });
+  expect(invited.ok()).toBe(true);
+  const { token } = (await invited.json()) as { token: string };
+  await owner.close();
+
+  const office = await browser.newContext(desktop);
+  expect((await accountPost(office.request, '/api/account/invitations/accept', { token, password })).ok()).toBe(true);
+  expect((await accountPost(office.request, '/api/account/login', { email: dispatcherEmail, password })).ok()).toBe(true);
+  return office;
 }

@@ -1,6 +1,5 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
-import { accountPost, password, unique } from './helpers';
+import { expect, test, type APIRequestContext, type BrowserContext } from '@playwright/test';
+import { accountPost, expectAccessible, password, unique } from './helpers';
 
 /** A signed-in business with one client, through the public API (the money path spec does this through the pages). */
 async function business(request: APIRequestContext) {
@@ -20,12 +19,6 @@ async function sentInvoice(request: APIRequestContext, clientId: string, price: 
   const sent = await request.post(`/api/invoices/${invoice.id}/send`, { data: { terms: 'due_on_receipt' } });
   expect(sent.ok()).toBe(true);
   return (await sent.json()) as { id: string; number: string; payUrl: string };
-}
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 }
 
 // One business for both tests: sign-ups are rate limited per address.

@@ -1,9 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { join } from 'node:path';
-import { downloadPdf, payLinkFromEmail, payOnTestCardForm, screenshots, signUp, unique } from './helpers';
+import { desktop, downloadPdf, payLinkFromEmail, payOnTestCardForm, screenshots, signUp, unique } from './helpers';
 
 const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
-const desktop = { viewport: { width: 1280, height: 800 } };
 
 test('A dispatcher invoices a completed job and a customer pays it by card on a phone; the dashboard turns it PAID without reload', async ({ browser }) => {
   const id = unique('nw');

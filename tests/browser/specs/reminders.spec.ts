@@ -1,34 +1,10 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
-import { accountPost, password, unique } from './helpers';
-
-const desktop = { viewport: { width: 1280, height: 800 } };
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
-}
+import { expect, test } from '@playwright/test';
+import { dispatcherOfNewBusiness, expectAccessible, unique } from './helpers';
 
 test("A dispatcher sees an invoice's reminder schedule and stops automatic reminders to one client", async ({ browser }) => {
   const id = unique('remind');
-  const ownerEmail = `owner-${id}@example.com`;
-  const dispatcherEmail = `dispatch-${id}@example.com`;
-
-  // The owner signs up and invites a dispatcher, who joins (through the API: the accounts spec does it through the pages).
-  const owner = await browser.newContext(desktop);
-  const registered = await accountPost(owner.request, '/api/account/register', { businessName: 'Bluebonnet Plumbing', email: ownerEmail, password, timeZone: 'America/Chicago' });
-  expect(registered.status()).toBe(201);
-  expect((await accountPost(owner.request, '/api/account/login', { email: ownerEmail, password })).ok()).toBe(true);
-  const invited = await accountPost(owner.request, '/api/account/users', { email: dispatcherEmail, role: 'dispatcher' });
-  expect(invited.ok()).toBe(true);
-  const { token } = (await invited.json()) as { token: string };
-  await owner.close();
-
-  const office = await browser.newContext(desktop);
+  const office = await dispatcherOfNewBusiness(browser, id, { businessName: 'Bluebonnet Plumbing', timeZone: 'America/Chicago' });
   const request = office.request;
-  expect((await accountPost(request, '/api/account/invitations/accept', { token, password })).ok()).toBe(true);
-  expect((await accountPost(request, '/api/account/login', { email: dispatcherEmail, password })).ok()).toBe(true);
 
   // An SMS rule one day after the due date, switched on; a client with a mobile number; a completed job, invoiced (a draft).
   const ruleName = 'Overdue by 1 day (SMS)';
