@@ -311,3 +311,24 @@ export function useAction() {
   }, []);
   return { busy, error, run, setError };
 }
+
+/**
+ * A switch that saves as soon as it moves: it shows the new position at once, goes back to the saved one if the save
+ * fails (the error is kept), and puts a sentence for screen readers in `announcement` once the save is done.
+ */
+export function useSavedSwitch<T>(saved: boolean, save: (on: boolean) => Promise<T>, announce: (result: T) => string) {
+  const [pending, setPending] = useState<boolean | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const action = useAction();
+
+  async function flip(on: boolean) {
+    if (action.busy) return;
+    setPending(on);
+    setAnnouncement('');
+    const result = await action.run(() => save(on));
+    setPending(null);
+    if (result !== undefined) setAnnouncement(announce(result));
+  }
+
+  return { on: pending ?? saved, flip, busy: action.busy, error: action.error, announcement };
+}

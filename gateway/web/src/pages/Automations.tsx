@@ -3,7 +3,7 @@ import { automations, invoicing, type Channel, type Invoice, type Rule, type Rul
 import { clientName, day, money } from '../format';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
-import { Alert, Button, Card, Dialog, Empty, ErrorAlert, Field, Loading, PageHeader, SelectField, TextField, useAction, useLoad } from '../components/ui';
+import { Alert, Button, Card, Dialog, Empty, ErrorAlert, Field, Loading, PageHeader, SelectField, TextField, useAction, useLoad, useSavedSwitch } from '../components/ui';
 
 const triggers: { value: TriggerEvent; label: string }[] = [
   { value: 'invoice.overdue', label: 'After the due date (overdue)' },
@@ -154,22 +154,15 @@ function RuleRow({
   onPreview: () => void;
   onDelete: () => void;
 }) {
-  // The switch moves at once; it goes back if the save fails.
-  const [pending, setPending] = useState<boolean | null>(null);
-  const [announcement, setAnnouncement] = useState('');
-  const toggle = useAction();
-  const on = pending ?? rule.enabled;
-
-  async function flip(enabled: boolean) {
-    if (toggle.busy) return;
-    setPending(enabled);
-    const saved = await toggle.run(() => automations.update(rule.id, { ...inputOf(rule), enabled }));
-    setPending(null);
-    if (saved) {
+  const toggle = useSavedSwitch(
+    rule.enabled,
+    async (enabled) => {
+      const saved = await automations.update(rule.id, { ...inputOf(rule), enabled });
       onChanged(saved);
-      setAnnouncement(`“${saved.name}” switched ${saved.enabled ? 'on' : 'off'}.`);
-    }
-  }
+      return saved;
+    },
+    (saved) => `“${saved.name}” switched ${saved.enabled ? 'on' : 'off'}.`,
+  );
 
   return (
     <li className={`list-row ${highlight ? 'flash' : ''}`} data-testid="automation-rule" data-rule-id={rule.id}>
@@ -188,14 +181,14 @@ function RuleRow({
       <div className="list-end">
         <span className="role-badge">{channelLabels[rule.action.channel] ?? rule.action.channel}</span>
         <label className="switch">
-          <input type="checkbox" role="switch" checked={on} aria-busy={toggle.busy || undefined} onChange={(e) => void flip(e.target.checked)} />
+          <input type="checkbox" role="switch" checked={toggle.on} aria-busy={toggle.busy || undefined} onChange={(e) => void toggle.flip(e.target.checked)} />
           <span className="sr-only">Enabled: {rule.name}</span>
           <span className="switch-state" aria-hidden="true">
-            {on ? 'On' : 'Off'}
+            {toggle.on ? 'On' : 'Off'}
           </span>
         </label>
         <span className="sr-only" role="status">
-          {announcement}
+          {toggle.announcement}
         </span>
         <div className="row-actions">
           <Button variant="secondary" size="sm" onClick={onPreview} aria-label={`Preview ${rule.name}`}>

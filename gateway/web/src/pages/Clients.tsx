@@ -3,7 +3,7 @@ import { automations, jobs, type Client } from '../api';
 import { clientName } from '../format';
 import { Link } from '../router';
 import { useSession } from '../session';
-import { Alert, Button, Card, Dialog, Empty, ErrorAlert, Loading, PageHeader, TextAreaField, TextField, useAction, useLoad } from '../components/ui';
+import { Alert, Button, Card, Dialog, Empty, ErrorAlert, Loading, PageHeader, TextAreaField, TextField, useAction, useLoad, useSavedSwitch } from '../components/ui';
 
 export function NewClientForm({ onCreated, onCancel }: { onCreated: (client: Client) => void; onCancel: () => void }) {
   const [form, setForm] = useState({ firstName: '', lastName: '', email: '', phone: '', address: '' });
@@ -157,23 +157,16 @@ export function ClientPage({ id }: { id: string }) {
 /** The client's "do not remind" switch: saved at once, and back to where it was if the save fails. */
 function ReminderPreference({ clientId }: { clientId: string }) {
   const preference = useLoad(() => automations.doNotRemind(clientId), [clientId]);
-  const [pending, setPending] = useState<boolean | null>(null);
-  const [announcement, setAnnouncement] = useState('');
-  const save = useAction();
-  const hintId = useId();
-  const on = pending ?? preference.data?.doNotRemind ?? false;
-
-  async function flip(doNotRemind: boolean) {
-    if (save.busy) return;
-    setPending(doNotRemind);
-    setAnnouncement('');
-    const saved = await save.run(() => automations.setDoNotRemind(clientId, doNotRemind));
-    setPending(null);
-    if (saved) {
+  const save = useSavedSwitch(
+    preference.data?.doNotRemind ?? false,
+    async (doNotRemind) => {
+      const saved = await automations.setDoNotRemind(clientId, doNotRemind);
       preference.set(saved);
-      setAnnouncement(saved.doNotRemind ? 'Saved: no automatic reminders go to this client.' : 'Saved: automatic reminders go to this client again.');
-    }
-  }
+      return saved;
+    },
+    (saved) => (saved.doNotRemind ? 'Saved: no automatic reminders go to this client.' : 'Saved: automatic reminders go to this client again.'),
+  );
+  const hintId = useId();
 
   return (
     <Card title="Automatic reminders">
@@ -185,11 +178,11 @@ function ReminderPreference({ clientId }: { clientId: string }) {
             <input
               type="checkbox"
               role="switch"
-              checked={on}
+              checked={save.on}
               disabled={!preference.data}
               aria-busy={save.busy || preference.loading || undefined}
               aria-describedby={hintId}
-              onChange={(e) => void flip(e.target.checked)}
+              onChange={(e) => void save.flip(e.target.checked)}
             />
             <span>Don't send automatic reminders to this client</span>
           </label>
@@ -199,7 +192,7 @@ function ReminderPreference({ clientId }: { clientId: string }) {
           </p>
           {save.error && <Alert tone="error">The setting was not saved: {save.error.summary}</Alert>}
           <span className="sr-only" role="status">
-            {announcement}
+            {save.announcement}
           </span>
         </>
       )}
