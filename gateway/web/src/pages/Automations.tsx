@@ -322,12 +322,17 @@ function draftOf(rule: Rule): Draft {
   };
 }
 
+/** The days as typed if they are a whole number, else null. */
+function wholeDays(text: string): number | null {
+  const days = Number(text);
+  return text.trim() !== '' && Number.isInteger(days) && Math.abs(days) < 2 ** 31 ? days : null;
+}
+
 function inputOfDraft(draft: Draft): RuleInput {
-  const days = Number(draft.days);
   return {
     name: draft.name.trim(),
     // Anything but a whole number goes as missing, so the service names the field (a fraction would not bind at all).
-    trigger: { event: draft.event, days: draft.days.trim() !== '' && Number.isInteger(days) && Math.abs(days) < 2 ** 31 ? days : null },
+    trigger: { event: draft.event, days: wholeDays(draft.days) },
     action: {
       channel: draft.channel,
       template: draft.template,
@@ -387,8 +392,8 @@ function RuleForm({ rule }: { rule?: Rule }) {
   }
 
   const e = action.error;
-  const days = Number(draft.days);
-  const when = draft.days.trim() !== '' && Number.isInteger(days) && days >= 0 && days <= 365 ? `Sends ${triggerWords(draft.event, days)}.` : 'From 0 to 365.';
+  const days = wholeDays(draft.days);
+  const when = days !== null && days >= 0 && days <= 365 ? `Sends ${triggerWords(draft.event, days)}.` : 'From 0 to 365.';
   const limit = maxLength[draft.channel];
   const count =
     draft.channel === 'sms'
