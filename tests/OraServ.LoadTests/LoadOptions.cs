@@ -14,6 +14,10 @@ public sealed record LoadOptions
           invoice          "Invoice Job" (POST /api/invoices) then "send" (POST /api/invoices/{id}/send), each at --rate
                            for --duration seconds; the completed jobs are made in a setup phase first
           webhook-ingest   signed Stripe webhooks (payment_intent.succeeded for unknown intents) POSTed to /webhooks/stripe
+          webhook-floor    the same signed webhooks at the same rate, POSTed through the gateway to /webhooks/stripe/floor: the
+                           gateway forwards them to Payments like any webhook, and Payments refuses them at once (401, no
+                           such endpoint) without reading the body, checking a signature or touching its database. Every
+                           401 counts: the latency and CPU floor that any webhook handler behind the gateway stands on
           webhook-to-paid  --count open invoices with pay intents, then one signed payment_intent.succeeded each at --rate;
                            measures webhook sent -> the invoice reads PAID on the SignalR dashboard hub
           money-path       --count full paths (job, complete, Invoice Job, send, pay page, intent, confirm with
@@ -28,14 +32,16 @@ public sealed record LoadOptions
 
         options:
           --rate <per second>      arrival rate (open loop: requests start on schedule whether or not earlier ones finished)
-          --duration <seconds>     how long the rate runs (invoice, webhook-ingest)
+          --duration <seconds>     how long the rate runs (invoice, webhook-ingest, webhook-floor)
           --count <n>              how many (webhook-to-paid, money-path; overrides --duration elsewhere)
           --tenants <n>            businesses the invoice scenario spreads its requests over (default 1: every send takes
                            the same tenant's gapless invoice number, one after the other)
           --warm-up <n>            how many unmeasured requests (payments, invoices, webhooks) go first, so the services'
-                           JIT has compiled their hot paths (default: webhook-to-paid and invoice 150, webhook-ingest 200)
+                           JIT has compiled their hot paths (default: webhook-to-paid and invoice 150, webhook-ingest and webhook-floor 200)
           --gateway <url>          default http://127.0.0.1:8080
           --emulator <url>         default http://127.0.0.1:12111
+          --webhook-url <url>      webhook-ingest: where the measured webhooks go (default: the gateway's /webhooks/stripe), e.g.
+                           Payments' own address to measure without the gateway
           --webhook-secret <s>     default "whsec_" + the content of .data/stripe-webhook-secret (found upwards from here)
           --timeout <seconds>      how long to wait for PAID before counting a path as lost (default 60; faults: 300)
           --fault <kind>           faults: which fault (above)
@@ -53,6 +59,7 @@ public sealed record LoadOptions
     public Uri Gateway { get; init; } = new("http://127.0.0.1:8080");
     public Uri Emulator { get; init; } = new("http://127.0.0.1:12111");
     public string? WebhookSecret { get; init; }
+    public Uri? WebhookUrl { get; init; }
     public TimeSpan PaidTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public string? Fault { get; init; }
     public TimeSpan? FaultDuration { get; init; }
@@ -87,6 +94,7 @@ public sealed record LoadOptions
                 "--gateway" => options with { Gateway = new Uri(value) },
                 "--emulator" => options with { Emulator = new Uri(value) },
                 "--webhook-secret" => options with { WebhookSecret = value },
+                "--webhook-url" => options with { WebhookUrl = new Uri(value) },
                 "--timeout" => options with { PaidTimeout = TimeSpan.FromSeconds(Number(value)) },
                 "--fault" => options with { Fault = value },
                 "--fault-seconds" => options with { FaultDuration = TimeSpan.FromSeconds(Number(value)) },

@@ -176,8 +176,11 @@ public sealed class OraServApi(LoadOptions options) : IDisposable
         return request;
     }
 
-    /// <summary>Sends and times a request from <paramref name="since"/>; a failure is counted by its status and yields null.</summary>
-    public static async Task<JsonElement?> TimedAsync(HttpClient http, StepStats step, long since, HttpRequestMessage request)
+    /// <summary>
+    /// Sends and times a request from <paramref name="since"/>; a failure is counted by its status and yields null. A 2xx
+    /// is the expected answer, or <paramref name="expected"/> when given.
+    /// </summary>
+    public static async Task<JsonElement?> TimedAsync(HttpClient http, StepStats step, long since, HttpRequestMessage request, HttpStatusCode? expected = null)
     {
         try
         {
@@ -186,13 +189,13 @@ public sealed class OraServApi(LoadOptions options) : IDisposable
             {
                 var body = await response.Content.ReadAsStringAsync();
                 var elapsed = OpenLoop.MillisecondsSince(since);
-                if (!response.IsSuccessStatusCode)
+                if (expected is { } status ? response.StatusCode != status : !response.IsSuccessStatusCode)
                 {
                     step.Failure(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), body);
                     return null;
                 }
                 step.Success(elapsed, since);
-                return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
+                return body.Length == 0 || !response.IsSuccessStatusCode ? default : JsonDocument.Parse(body).RootElement.Clone();
             }
         }
         catch (TaskCanceledException)

@@ -15,7 +15,7 @@ catch (ArgumentException ex)
 string[] scenarios = options?.Scenario switch
 {
     "all" => ["invoice", "webhook-to-paid", "money-path", "webhook-ingest"],
-    "invoice" or "webhook-ingest" or "webhook-to-paid" or "money-path" or "faults" => [options.Scenario],
+    "invoice" or "webhook-ingest" or "webhook-floor" or "webhook-to-paid" or "money-path" or "faults" => [options.Scenario],
     _ => [],
 };
 if (options is null || scenarios.Length == 0)
@@ -49,6 +49,7 @@ foreach (var scenario in scenarios)
     {
         "invoice" => await InvoiceScenario.RunAsync(run, tenants),
         "webhook-ingest" => await WebhookIngestScenario.RunAsync(run, tenant, dashboard),
+        "webhook-floor" => await WebhookIngestScenario.FloorAsync(run, tenant),
         "webhook-to-paid" => await WebhookToPaidScenario.RunAsync(run, tenant, dashboard),
         "faults" => await FaultScenario.RunAsync(run, tenant, dashboard),
         _ => await MoneyPathScenario.RunAsync(run, tenant, dashboard),
@@ -57,7 +58,7 @@ foreach (var scenario in scenarios)
     Console.WriteLine();
     Console.WriteLine($"## {result.Title}");
     Console.WriteLine();
-    if (scenario != "invoice")
+    if (scenario is not ("invoice" or "webhook-floor"))
     {
         var (resyncs, reconnects, paidOnReadingAgain) = dashboard.Counts;
         result.Notes.Add($"dashboard: {resyncs - dashboardBefore.Resyncs} \"resync\" message(s) from Notifications, {reconnects - dashboardBefore.Reconnects} reconnect(s); "

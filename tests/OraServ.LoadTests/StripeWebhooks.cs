@@ -65,9 +65,10 @@ public sealed class StripeWebhooks(string secret)
         return $"t={timestamp},v1={Convert.ToHexStringLower(mac)}";
     }
 
-    public HttpRequestMessage Request(string body)
+    /// <summary>The webhook POST, to the gateway's /webhooks/stripe unless <paramref name="target"/> (absolute or relative) says otherwise.</summary>
+    public HttpRequestMessage Request(string body, Uri? target = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/stripe")
+        var request = new HttpRequestMessage(HttpMethod.Post, target ?? new Uri("/webhooks/stripe", UriKind.Relative))
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };

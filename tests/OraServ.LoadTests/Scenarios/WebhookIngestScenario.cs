@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 
 namespace OraServ.LoadTests.Scenarios;
 
@@ -9,26 +10,19 @@ namespace OraServ.LoadTests.Scenarios;
 /// </summary>
 public static class WebhookIngestScenario
 {
+    /// <summary>The path the floor's webhooks go to: the gateway's webhook route forwards it, Payments has no endpoint there.</summary>
+    public const string FloorPath = "/webhooks/stripe/floor";
+
     public static async Task<ScenarioResult> RunAsync(OraServApi api, Tenant tenant, DashboardWatch dashboard)
     {
-        var rate = api.Options.Rate ?? 1000;
-        var count = api.Options.Arrivals(1000, 30);
-        var result = new ScenarioResult($"webhook-ingest: {count} signed webhooks at {rate}/s to POST /webhooks/stripe", api.Options.CheckoutRoot());
+        var result = new ScenarioResult($"webhook-ingest: {Count(api)} signed webhooks at {Rate(api)}/s to POST {api.Options.WebhookUrl?.ToString() ?? "/webhooks/stripe"}", api.Options.CheckoutRoot());
         var webhooks = new StripeWebhooks(api.Options.ResolveWebhookSecret());
         var probe = await api.OpenInvoiceWithIntentAsync(tenant, 0);
-
-        var warmUp = api.Options.WarmUp ?? 200;
-        var bodies = Enumerable.Range(0, count + warmUp)
-            .Select(_ => StripeWebhooks.PaymentIntentSucceeded(tenant.StripeAccountId, StripeWebhooks.NewId("pi"), 80050, "usd", null))
-            .ToArray();
-        var warm = new StepStats("warm-up");
-        await OpenLoop.RunAsync(rate / 10, warmUp, (i, due) => OraServApi.TimedAsync(api.Anonymous, warm, due, webhooks.Request(bodies[count + i])));
-        await result.SettleAsync($"warm-up: {warmUp} webhooks at {rate / 10}/s first (not measured; {warm.Failed} failed)");
-
-        result.MeasuringStarts();
-        var ingest = result.Step("webhook accepted (POST /webhooks/stripe -> 2xx)");
-        await OpenLoop.RunAsync(rate, count, (i, due) =>
-            OraServApi.TimedAsync(api.Anonymous, ingest, due, webhooks.Request(bodies[i])), ingest);
+        if (api.Options.WebhookUrl is { } url)
+        {
+            result.Notes.Add($"the measured webhooks went to {url}, not through the gateway; the real payment after them went through the gateway");
+        }
+        await BurstAsync(api, result, tenant, webhooks, api.Options.WebhookUrl, "webhook accepted (POST /webhooks/stripe -> 2xx)", expected: null);
 
         // A real payment right behind the burst: it reads PAID once Payments has worked through the stored events before it.
         var sent = Stopwatch.GetTimestamp();
@@ -54,5 +48,43 @@ public static class WebhookIngestScenario
             result.Notes.Add($"a real payment's webhook sent right after the burst did not read PAID within {patience.TotalSeconds:F0} s (5 x --timeout)");
         }
         return result;
+    }
+
+    /// <summary>
+    /// The floor under issue #5's ingest target: the same signed webhooks at the same rate through the gateway, to a path
+    /// the gateway forwards to Payments like any webhook and Payments refuses at once (401: authentication runs, no endpoint
+    /// matches) without reading the body, checking the signature or touching its database. What this costs is the driver's,
+    /// the gateway's and Payments' HTTP plumbing alone, which every webhook handler behind the gateway adds its work to.
+    /// </summary>
+    public static async Task<ScenarioResult> FloorAsync(OraServApi api, Tenant tenant)
+    {
+        var result = new ScenarioResult($"webhook-floor: {Count(api)} signed webhooks at {Rate(api)}/s to POST {FloorPath} (forwarded by the gateway, refused by Payments at once)", api.Options.CheckoutRoot());
+        var webhooks = new StripeWebhooks(api.Options.ResolveWebhookSecret());
+        await BurstAsync(api, result, tenant, webhooks, new Uri(FloorPath, UriKind.Relative), $"webhook forwarded and refused (POST {FloorPath} -> 401)", HttpStatusCode.Unauthorized);
+        result.Notes.Add("nothing was verified or stored: the figures are the plumbing's alone (the driver, the gateway, Payments' middleware)");
+        return result;
+    }
+
+    private static double Rate(OraServApi api) => api.Options.Rate ?? 1000;
+
+    private static int Count(OraServApi api) => api.Options.Arrivals(1000, 30);
+
+    /// <summary>An unmeasured warm-up at a tenth of the rate, then the measured burst: unique signed events, open loop.</summary>
+    private static async Task BurstAsync(OraServApi api, ScenarioResult result, Tenant tenant, StripeWebhooks webhooks, Uri? target, string step, HttpStatusCode? expected)
+    {
+        var rate = Rate(api);
+        var count = Count(api);
+        var warmUp = api.Options.WarmUp ?? 200;
+        var bodies = Enumerable.Range(0, count + warmUp)
+            .Select(_ => StripeWebhooks.PaymentIntentSucceeded(tenant.StripeAccountId, StripeWebhooks.NewId("pi"), 80050, "usd", null))
+            .ToArray();
+        var warm = new StepStats("warm-up");
+        await OpenLoop.RunAsync(rate / 10, warmUp, (i, due) => OraServApi.TimedAsync(api.Anonymous, warm, due, webhooks.Request(bodies[count + i], target), expected));
+        await result.SettleAsync($"warm-up: {warmUp} webhooks at {rate / 10}/s first (not measured; {warm.Failed} failed)");
+
+        result.MeasuringStarts();
+        var measured = result.Step(step);
+        await OpenLoop.RunAsync(rate, count, (i, due) =>
+            OraServApi.TimedAsync(api.Anonymous, measured, due, webhooks.Request(bodies[i], target), expected), measured);
     }
 }
