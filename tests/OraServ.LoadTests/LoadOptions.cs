@@ -40,6 +40,9 @@ public sealed record LoadOptions
                            JIT has compiled their hot paths (default: webhook-to-paid and invoice 150, webhook-ingest and webhook-floor 200)
           --gateway <url>          default http://127.0.0.1:8080
           --emulator <url>         default http://127.0.0.1:12111
+          --hold <names>           comma-separated, of payments, notifications, automation, smtp4dev: stopped (SIGSTOP) while
+                           the scenario measures and continued after it, so the measured requests run without the work
+                           they set off competing for the CPU (it waits, then is worked off); what the requests alone need
           --webhook-url <url>      webhook-ingest: where the measured webhooks go (default: the gateway's /webhooks/stripe), e.g.
                            Payments' own address to measure without the gateway
           --webhook-secret <s>     default "whsec_" + the content of .data/stripe-webhook-secret (found upwards from here)
@@ -60,6 +63,7 @@ public sealed record LoadOptions
     public Uri Emulator { get; init; } = new("http://127.0.0.1:12111");
     public string? WebhookSecret { get; init; }
     public Uri? WebhookUrl { get; init; }
+    public IReadOnlyList<string> Hold { get; init; } = [];
     public TimeSpan PaidTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public string? Fault { get; init; }
     public TimeSpan? FaultDuration { get; init; }
@@ -95,6 +99,7 @@ public sealed record LoadOptions
                 "--emulator" => options with { Emulator = new Uri(value) },
                 "--webhook-secret" => options with { WebhookSecret = value },
                 "--webhook-url" => options with { WebhookUrl = new Uri(value) },
+                "--hold" => options with { Hold = Holdable(value) },
                 "--timeout" => options with { PaidTimeout = TimeSpan.FromSeconds(Number(value)) },
                 "--fault" => options with { Fault = value },
                 "--fault-seconds" => options with { FaultDuration = TimeSpan.FromSeconds(Number(value)) },
@@ -124,6 +129,14 @@ public sealed record LoadOptions
         WebhookSecret is { Length: > 0 } secret
             ? secret
             : "whsec_" + File.ReadAllText(Path.Combine(CheckoutRoot(), ".data", "stripe-webhook-secret")).Trim();
+
+    private static string[] Holdable(string names)
+    {
+        var held = names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return held.FirstOrDefault(n => !ServiceProcesses.Holdable.Contains(n)) is { } unknown
+            ? throw new ArgumentException($"--hold: '{unknown}' is not one of {string.Join(", ", ServiceProcesses.Holdable)}.")
+            : held;
+    }
 
     private static double Number(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number > 0

@@ -24,6 +24,10 @@ if (options is null || scenarios.Length == 0)
     return 2;
 }
 
+ScenarioResult.Hold = options.Hold;
+AppDomain.CurrentDomain.ProcessExit += (_, _) => ScenarioResult.ContinueHeld();
+AppDomain.CurrentDomain.UnhandledException += (_, _) => ScenarioResult.ContinueHeld();
+Console.CancelKeyPress += (_, _) => ScenarioResult.ContinueHeld();
 using var api = new OraServApi(options);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"OraServ load driver, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, gateway {options.Gateway}: {string.Join(' ', args)}"));

@@ -50,6 +50,14 @@ public static class ServiceProcesses
         return [.. All().Where(p => group.Matches(p, root))];
     }
 
+    /// <summary>The services --hold can stop for a measured phase: those that only work off what the measured requests set off.</summary>
+    public static readonly string[] Holdable = ["payments", "notifications", "automation", "smtp4dev"];
+
+    /// <summary>The processes of a holdable group (<see cref="Holdable"/>).</summary>
+    public static IReadOnlyList<Proc> FindHoldable(string root, string name) => name == "smtp4dev"
+        ? [.. All().Where(p => Path.GetFileName(p.Argv[0]) == "Rnwood.Smtp4dev")]
+        : Find(root, name);
+
     /// <summary>The PostgreSQL server (postmaster) whose data folder is in the checkout, if one runs.</summary>
     public static Proc? PostgresServer(string root) =>
         All().FirstOrDefault(p => p.Argv[0].EndsWith("/postgres", StringComparison.Ordinal) && p.Argv.Any(a => a.StartsWith(root, StringComparison.Ordinal)));

@@ -6,6 +6,11 @@ public sealed class ScenarioResult(string title, string checkoutRoot)
     /// <summary>The local run's CPU use with nothing to do, in cores (measured once when the driver starts).</summary>
     public static double IdleRate { get; set; }
 
+    /// <summary>The groups (--hold) stopped while a scenario measures; see <see cref="MeasuringStarts"/>.</summary>
+    public static IReadOnlyList<string> Hold { get; set; } = [];
+
+    private static readonly List<int> Held = [];
+
     public string Title { get; } = title;
 
     public List<StepStats> Steps { get; } = [];
@@ -29,9 +34,46 @@ public sealed class ScenarioResult(string title, string checkoutRoot)
             System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", hook]) { UseShellExecute = false });
         }
         Before = ServiceProcesses.Take(checkoutRoot);
+        if (Hold.Count > 0)
+        {
+            var processes = Hold.SelectMany(name => ServiceProcesses.FindHoldable(checkoutRoot, name)).Select(p => p.Pid).ToList();
+            lock (Held)
+            {
+                Held.AddRange(processes);
+            }
+            Signal("STOP", processes);
+            Notes.Add($"held while measuring: {string.Join(", ", Hold)} ({processes.Count} processes stopped with SIGSTOP when the measured phase began, continued when it ended; the work the measured requests set off waited, then was worked off)");
+        }
     }
 
-    public IReadOnlyList<ServiceProcesses.Sample> MeasuringEnds() => ServiceProcesses.Take(checkoutRoot);
+    public IReadOnlyList<ServiceProcesses.Sample> MeasuringEnds()
+    {
+        var after = ServiceProcesses.Take(checkoutRoot);
+        ContinueHeld();
+        return after;
+    }
+
+    /// <summary>Continues the processes --hold stopped; also when the driver ends early, so that no service is left stopped.</summary>
+    public static void ContinueHeld()
+    {
+        List<int> held;
+        lock (Held)
+        {
+            held = [.. Held];
+            Held.Clear();
+        }
+        Signal("CONT", held);
+    }
+
+    private static void Signal(string signal, IReadOnlyList<int> pids)
+    {
+        if (pids.Count == 0)
+        {
+            return;
+        }
+        using var kill = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("kill", [$"-{signal}", .. pids.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
 
     /// <summary>Waits (up to two minutes) for the local run to finish the work already given to it, and says so in a note.</summary>
     public async Task SettleAsync(string what)
