@@ -28,6 +28,7 @@ IResourceBuilder<ProjectResource> Service<TProject>(string name, string database
         .WithEnvironment("Auth__SigningKey", signingKey)
         .WithEnvironment(ResourceNames.MigrateOnStartVariable, "true")
         .WithHttpHealthCheck("/health");
+    InlineSocketCompletions(service);
     Telemetry(service);
     foreach (var server in infrastructure.Servers)
     {
@@ -140,6 +141,7 @@ var gateway = builder.AddProject<Projects.OraServ_Gateway>(ResourceNames.Gateway
     .WithHttpHealthCheck("/health");
 Unproxied(gateway);
 Telemetry(gateway);
+InlineSocketCompletions(gateway);
 foreach (var server in infrastructure.Servers)
 {
     gateway.WaitFor(server);
@@ -180,6 +182,14 @@ void Telemetry(IResourceBuilder<ProjectResource> project)
         project.WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", interval);
     }
 }
+
+// .NET hands every socket completion from its epoll thread to a thread-pool worker by default. Running the continuation
+// on the epoll thread itself saves that hand-over, a context switch, for every read and write of a request, a query or a
+// message: about 5 % of the CPU of an issued invoice over all processes on this project's benchmark machine
+// (docs/benchmarks.md, 2026-12-06). It asks for code that never blocks a thread waiting on I/O, which is why the services
+// and the gateway end with RunAsync, not Run. The deployment sets the same variable (deploy/k8s/base/config.yaml).
+static void InlineSocketCompletions(IResourceBuilder<ProjectResource> project) =>
+    project.WithEnvironment("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 
 // A process that runs once listens on its own port instead of behind Aspire's proxy (dcp), which is there to spread
 // requests over replicas: for one instance it only adds a hop per request, and under a burst of webhooks the proxy's

@@ -39,7 +39,9 @@ public static class GatewayExtensions
         builder.Services.AddDbContext<GatewayDbContext>((sp, options) => options.UseNpgsql(
             DatabaseConnections.Tuned(sp.GetRequiredService<IConfiguration>().GetConnectionString(ResourceNames.GatewayDb)
                 ?? throw new InvalidOperationException($"Connection string '{ResourceNames.GatewayDb}' is missing.")),
-            npgsql => npgsql.MigrationsHistoryTable(GatewayDbContext.MigrationsHistoryTable)));
+            npgsql => npgsql.MigrationsHistoryTable(GatewayDbContext.MigrationsHistoryTable)),
+            // Built once, as the services' (OraServ.Messaging): per scope they cost every request EF's look-up.
+            contextLifetime: ServiceLifetime.Scoped, optionsLifetime: ServiceLifetime.Singleton);
         builder.Services.AddHealthChecks().AddCheck<GatewayDatabaseHealthCheck>(ResourceNames.GatewayDb);
 
         builder.Services

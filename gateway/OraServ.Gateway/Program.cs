@@ -19,4 +19,4 @@ app.MapApiReference();
 app.MapSpa();
 // The services authenticate and authorize every proxied request themselves; public routes (/api/pay, webhooks) stay public.
 app.MapReverseProxy().AllowAnonymous();
-app.Run();
+await app.RunAsync();

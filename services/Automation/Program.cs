@@ -15,4 +15,4 @@ if (await app.MigrateIfRequestedAsync<AutomationDbContext>())
 app.UseOraServApi();
 app.MapDefaultEndpoints();
 app.MapAutomationApi();
-app.Run();
+await app.RunAsync();

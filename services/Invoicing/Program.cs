@@ -16,4 +16,4 @@ app.UseOraServApi();
 app.MapDefaultEndpoints();
 app.MapInvoicingApi();
 app.MapReportsApi();
-app.Run();
+await app.RunAsync();

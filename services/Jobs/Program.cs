@@ -15,4 +15,4 @@ if (await app.MigrateIfRequestedAsync<JobsDbContext>())
 app.UseOraServApi();
 app.MapDefaultEndpoints();
 app.MapJobsApi();
-app.Run();
+await app.RunAsync();

@@ -15,4 +15,4 @@ if (await app.MigrateIfRequestedAsync<NotificationsDbContext>())
 app.UseOraServApi();
 app.MapDefaultEndpoints();
 app.MapNotificationsApi();
-app.Run();
+await app.RunAsync();

@@ -15,4 +15,4 @@ if (await app.MigrateIfRequestedAsync<PaymentsDbContext>())
 app.UseOraServApi();
 app.MapDefaultEndpoints();
 app.MapPaymentsApi();
-app.Run();
+await app.RunAsync();
