@@ -206,14 +206,16 @@ public static class InvoicingApi
     }
 
     public static async Task<Results<FileContentHttpResult, NotFound>> Pdf(
-        Guid id, InvoiceWorkflow workflow, HttpContext http, CancellationToken ct)
+        Guid id, InvoiceWorkflow workflow, AttachmentRenderer attachments, HttpContext http, CancellationToken ct)
     {
         if (await workflow.LoadAsync(id, ct) is not { } invoice)
         {
             return TypedResults.NotFound();
         }
         var settings = await workflow.SettingsAsync(TenantProfile.From(http.User), ct);
-        var bytes = InvoicePdf.Render(InvoiceDocuments.From(invoice, settings));
+        var document = InvoiceDocuments.From(invoice, settings);
+        // A service fetching it for an email waits below a person's requests; a person's download is drawn at once.
+        var bytes = http.User.IsInRole(ServiceTokens.Role) ? await attachments.RenderAsync(document, ct) : InvoicePdf.Render(document);
         var name = invoice.Number is null ? "draft" : invoice.Number;
         return TypedResults.File(bytes, "application/pdf", $"{name}.pdf");
     }

@@ -16,6 +16,7 @@ public static class InvoicingExtensions
         });
         builder.Services.Configure<InvoicingOptions>(builder.Configuration.GetSection("Invoicing"));
         builder.Services.AddScoped<InvoiceWorkflow>();
+        builder.Services.AddSingleton<AttachmentRenderer>();
         builder.Services.AddHttpClient<JobsClient>(http => http.BaseAddress = new Uri($"http://{ResourceNames.Jobs}"));
         return builder;
     }

@@ -451,6 +451,32 @@ public sealed class InvoicingTests(MoneyPathFixture fixture)
         Assert.Contains("Dana Reyes", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_pdf_a_service_fetches_for_an_email_is_the_same_invoice_drawn_below_normal_priority()
+    {
+        var (tenant, invoice) = await SentInvoiceAsync();
+        var notifications = fixture.Invoicing.ClientFor(tenant, role: ServiceTokens.Role);
+
+        var response = await notifications.GetAsync($"/api/invoices/{invoice.Id}/pdf");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+        var text = PdfText(await response.Content.ReadAsByteArrayAsync());
+        Assert.Contains(invoice.Number!, text, StringComparison.Ordinal);
+        Assert.Contains("1,014.49", text, StringComparison.Ordinal);
+        // The service runs in this process: the threads that draw attachments are at nice 10, its other threads are not.
+        var threads = Directory.EnumerateDirectories("/proc/self/task")
+            .Select(task => (Name: File.ReadAllText(Path.Combine(task, "comm")).Trim(), Nice: Nice(File.ReadAllText(Path.Combine(task, "stat")))))
+            .ToList();
+        Assert.Contains(threads, t => t.Name == "PDF attachments");
+        Assert.All(threads.Where(t => t.Name == "PDF attachments"), t => Assert.Equal(AttachmentRenderer.Nice, t.Nice));
+        Assert.Contains(threads, t => t.Name != "PDF attachments" && t.Nice == 0);
+    }
+
+    /// <summary>The nice value in a thread's /proc stat line: the 17th field after the parenthesised name.</summary>
+    private static int Nice(string stat) =>
+        int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture);
+
     private async Task<(Guid Tenant, InvoiceResponse Invoice)> SentInvoiceAsync()
     {
         var tenant = Guid.CreateVersion7();

@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace OraServ.ServiceDefaults;
+
+/// <summary>
+/// Linux scheduling priority (the nice value, 0 normal to 19 lowest) for work that nobody waits on as it runs: emails,
+/// reminders, the PDFs attached to emails. On a machine the services share, a burst of that work then takes the CPU the
+/// requests a person waits on leave over, instead of delaying them; it lags during the burst and catches up after.
+/// On Linux a nice value belongs to a thread, and a thread starts with the value of the thread that created it.
+/// Elsewhere these do nothing.
+/// </summary>
+public static class CpuPriority
+{
+    /// <summary>The nice value of a whole service process (configuration, e.g. <c>OraServ__Nice=10</c>); unset is 0.</summary>
+    public const string Setting = "OraServ:Nice";
+
+    private const int PrioProcess = 0;
+
+    /// <summary>Sets every thread of this process to <paramref name="nice"/>; the threads they start later inherit it.</summary>
+    public static void OfProcess(int nice)
+    {
+        Check(nice);
+        if (!OperatingSystem.IsLinux() || nice == 0)
+        {
+            return;
+        }
+        // A thread started while the others are being set may have copied its creator's value first: a second pass finds it.
+        var done = new HashSet<int>();
+        for (var pass = 0; pass < 2; pass++)
+        {
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                if (int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid) && done.Add(tid))
+                {
+                    // A thread that ended meanwhile (ESRCH) needs nothing.
+                    _ = setpriority(PrioProcess, tid, nice);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sets the calling thread to <paramref name="nice"/>, and so every thread it starts later. False when the system
+    /// refused (a thread already lower may not be raised again without privilege): it keeps the value it had.
+    /// </summary>
+    public static bool OfCurrentThread(int nice)
+    {
+        Check(nice);
+        // "who" 0 is the calling thread on Linux.
+        return !OperatingSystem.IsLinux() || setpriority(PrioProcess, 0, nice) == 0;
+    }
+
+    private static void Check(int nice) =>
+        // Only lowering the priority needs no privilege.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)nice, 19u, nameof(nice));
+
+    [DllImport("libc", SetLastError = false)]
+    private static extern int setpriority(int which, int who, int prio);
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using OraServ.ServiceDefaults;
+
+namespace OraServ.IntegrationTests.ServiceDefaults;
+
+/// <summary>Linux nice values of threads, read back from /proc as ps and top show them.</summary>
+public sealed class CpuPriorityTests
+{
+    [Fact]
+    public void A_thread_set_below_normal_priority_passes_it_to_the_threads_it_starts_and_leaves_the_others_alone()
+    {
+        int? own = null, started = null;
+        var thread = new Thread(() =>
+        {
+            Assert.True(CpuPriority.OfCurrentThread(7));
+            own = NiceOfCurrentThread();
+            var child = new Thread(() => started = NiceOfCurrentThread());
+            child.Start();
+            child.Join();
+        });
+        thread.Start();
+        thread.Join();
+
+        Assert.Equal(7, own);
+        Assert.Equal(7, started);
+        Assert.Equal(0, NiceOfCurrentThread());
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(20)]
+    public void A_value_outside_0_to_19_is_refused(int nice) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => CpuPriority.OfCurrentThread(nice));
+
+    private static int NiceOfCurrentThread()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], CultureInfo.InvariantCulture);
+    }
+}
