@@ -195,7 +195,7 @@ void Telemetry(IResourceBuilder<ProjectResource> project)
 // delaying it. The PDFs are Invoicing's AttachmentRenderer; OraServ:Nice:<resource> (0 normal to 19 lowest) sets a
 // resource's. Notifications stays at normal priority by default: its dashboard pushes are watched as they happen, and
 // at nice 10 "webhook sent -> PAID on the dashboard" went from 1.1-2.3 s to 3.3 s at p99 under 100 webhooks a second.
-// With 50 sends a second on 2 cores, send p50 went from 47-53 ms to 20-24 ms and p99 from 84-230 ms to 66-76 ms
+// With 50 sends a second on 2 cores, send p50 went from 47-53 ms to 20-30 ms and p99 from 84-230 ms to 66-133 ms
 // (docs/benchmarks.md, 2026-12-06). In the deployment these run in pods of their own instead.
 int Nice(string resource, int normal)
 {
