@@ -55,6 +55,6 @@ public static class CpuPriority
         // Only lowering the priority needs no privilege.
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)nice, 19u, nameof(nice));
 
-    [DllImport("libc", SetLastError = false)]
+    [DllImport("libc")]
     private static extern int setpriority(int which, int who, int prio);
 }
