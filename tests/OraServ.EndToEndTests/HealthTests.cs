@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using OraServ.Contracts;
+using OraServ.Testing;
 
 namespace OraServ.EndToEndTests;
 
@@ -53,17 +54,17 @@ public sealed class HealthTests(AppHostFixture fixture)
         var pid = Convert.ToInt32(running.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, CultureInfo.InvariantCulture);
 
         // The resource's process is Aspire's launcher (dotnet run, dotnet tool run): what it started is the service. Every
-        // thread of those, as ps -L shows them: the 17th field after the parenthesised name of its stat line.
+        // thread of those, as ps -L shows them.
         var started = Descendants(pid);
         Assert.NotEmpty(started);
         var threads = started.SelectMany(p => Directory.EnumerateDirectories($"/proc/{p}/task")).Select(task => Stat(task)).OfType<string>().ToList();
         Assert.NotEmpty(threads);
-        Assert.All(threads, stat => Assert.Equal(nice, Fields(stat)[16]));
+        Assert.All(threads, stat => Assert.Equal(nice, ThreadPriorities.Nice(stat)));
 
         static List<int> Descendants(int root)
         {
             var parents = Directory.EnumerateDirectories("/proc").Select(Stat).OfType<string>()
-                .Select(stat => (Pid: int.Parse(stat[..stat.IndexOf(' ', StringComparison.Ordinal)], CultureInfo.InvariantCulture), Parent: Fields(stat)[1]))
+                .Select(stat => (Pid: int.Parse(stat[..stat.IndexOf(' ', StringComparison.Ordinal)], CultureInfo.InvariantCulture), Parent: ThreadPriorities.Parent(stat)))
                 .ToLookup(p => p.Parent, p => p.Pid);
             var found = new List<int>();
             for (var next = new Queue<int>([root]); next.TryDequeue(out var parent);)
@@ -76,9 +77,6 @@ public sealed class HealthTests(AppHostFixture fixture)
             }
             return found;
         }
-
-        static int[] Fields(string stat) =>
-            [.. stat[(stat.LastIndexOf(')') + 2)..].Split(' ').Select(f => int.TryParse(f, CultureInfo.InvariantCulture, out var n) ? n : 0)];
 
         // Not every folder of /proc is a process, and a process or thread that ended since the folder was listed has nothing to show.
         static string? Stat(string folder)

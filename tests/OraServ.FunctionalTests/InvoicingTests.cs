@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OraServ.Contracts;
 using OraServ.Invoicing;
 using OraServ.ServiceDefaults;
+using OraServ.Testing;
 
 namespace OraServ.FunctionalTests;
 
@@ -460,7 +461,7 @@ public sealed class InvoicingTests(MoneyPathFixture fixture)
         Assert.Contains("1,014.49", text, StringComparison.Ordinal);
         // The service runs in this process: the threads that draw attachments are at nice 10, its other threads are not.
         var threads = Directory.EnumerateDirectories("/proc/self/task")
-            .Select(task => (Name: File.ReadAllText(Path.Combine(task, "comm")).Trim(), Nice: Nice(File.ReadAllText(Path.Combine(task, "stat")))))
+            .Select(task => (Name: File.ReadAllText(Path.Combine(task, "comm")).Trim(), Nice: ThreadPriorities.Nice(File.ReadAllText(Path.Combine(task, "stat")))))
             .ToList();
         Assert.Contains(threads, t => t.Name == "PDF attachments");
         Assert.All(threads.Where(t => t.Name == "PDF attachments"), t => Assert.Equal(AttachmentRenderer.Nice, t.Nice));
@@ -474,10 +475,6 @@ public sealed class InvoicingTests(MoneyPathFixture fixture)
         Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
         return PdfText(await response.Content.ReadAsByteArrayAsync());
     }
-
-    /// <summary>The nice value in a thread's /proc stat line: the 17th field after the parenthesised name.</summary>
-    private static int Nice(string stat) =>
-        int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task<(Guid Tenant, InvoiceResponse Invoice)> SentInvoiceAsync()
     {

@@ -1,5 +1,5 @@
-using System.Globalization;
 using OraServ.ServiceDefaults;
+using OraServ.Testing;
 
 namespace OraServ.IntegrationTests.ServiceDefaults;
 
@@ -13,8 +13,8 @@ public sealed class CpuPriorityTests
         var thread = new Thread(() =>
         {
             Assert.True(CpuPriority.OfCurrentThread(7));
-            own = NiceOfCurrentThread();
-            var child = new Thread(() => started = NiceOfCurrentThread());
+            own = ThreadPriorities.OfCurrentThread();
+            var child = new Thread(() => started = ThreadPriorities.OfCurrentThread());
             child.Start();
             child.Join();
         });
@@ -23,7 +23,7 @@ public sealed class CpuPriorityTests
 
         Assert.Equal(7, own);
         Assert.Equal(7, started);
-        Assert.Equal(0, NiceOfCurrentThread());
+        Assert.Equal(0, ThreadPriorities.OfCurrentThread());
     }
 
     [Theory]
@@ -31,10 +31,4 @@ public sealed class CpuPriorityTests
     [InlineData(20)]
     public void A_value_outside_0_to_19_is_refused(int nice) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => CpuPriority.OfCurrentThread(nice));
-
-    private static int NiceOfCurrentThread()
-    {
-        var stat = File.ReadAllText("/proc/thread-self/stat");
-        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], CultureInfo.InvariantCulture);
-    }
 }

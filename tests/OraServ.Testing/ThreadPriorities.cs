@@ -1,0 +1,19 @@
+using System.Globalization;
+
+namespace OraServ.Testing;
+
+/// <summary>Linux nice values and parents as ps shows them, read from the stat lines of /proc.</summary>
+public static class ThreadPriorities
+{
+    /// <summary>The nice value in a /proc stat line: the 17th field after the parenthesised name.</summary>
+    public static int Nice(string stat) => Field(stat, 16);
+
+    /// <summary>The parent process in a /proc stat line: the 2nd field after the parenthesised name.</summary>
+    public static int Parent(string stat) => Field(stat, 1);
+
+    /// <summary>The calling thread's nice value.</summary>
+    public static int OfCurrentThread() => Nice(File.ReadAllText("/proc/thread-self/stat"));
+
+    private static int Field(string stat, int index) =>
+        int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[index], CultureInfo.InvariantCulture);
+}
