@@ -21,13 +21,24 @@ public static class ServiceProcesses
         ("load driver (this process)", (p, root) => p.Pid == Environment.ProcessId),
     ];
 
-    public sealed record Sample(string Name, int Processes, long RssKib, long PssKib, double CpuSeconds);
+    /// <param name="Waits">
+    /// Per thread (by id), how long it was ready to run but waited for a core (the run queue), in nanoseconds.
+    /// </param>
+    public sealed record Sample(string Name, int Processes, long RssKib, long PssKib, double CpuSeconds, IReadOnlyDictionary<int, long> Waits)
+    {
+        /// <summary>
+        /// How long the threads alive at the end of the span waited for a core during it; a thread that ended in between
+        /// takes its share with it, so this is a lower bound.
+        /// </summary>
+        public double WaitedSince(Sample before) =>
+            Waits.Sum(w => w.Value - before.Waits.GetValueOrDefault(w.Key)) / 1e9;
+    }
 
     /// <summary>One process: its id, its parent's, its command line.</summary>
     public sealed record Proc(int Pid, int ParentPid, string[] Argv, string Dir);
 
     /// <summary>The processes of the local run started from the checkout at <paramref name="root"/> (the folder holding .data).</summary>
-    /// <param name="memory">False: CPU time only (reading every process's smaps costs the reader real CPU).</param>
+    /// <param name="memory">False: CPU time only (reading every process's smaps and every thread's schedstat costs the reader real CPU).</param>
     public static IReadOnlyList<Sample> Take(string root, bool memory = true)
     {
         var processes = All();
@@ -78,13 +89,17 @@ public static class ServiceProcesses
 
     private static Sample Measure(string name, IEnumerable<Proc> processes, bool memory)
     {
-        var sample = new Sample(name, 0, 0, 0, 0);
+        var sample = new Sample(name, 0, 0, 0, 0, new Dictionary<int, long>());
         foreach (var p in processes)
         {
             try
             {
                 var (rss, pss) = memory ? Memory(p.Dir) : (0, 0);
                 sample = sample with { Processes = sample.Processes + 1, RssKib = sample.RssKib + rss, PssKib = sample.PssKib + pss, CpuSeconds = sample.CpuSeconds + CpuSeconds(p.Dir) };
+                if (memory)
+                {
+                    AddWaits(p.Dir, (Dictionary<int, long>)sample.Waits);
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -149,10 +164,10 @@ public static class ServiceProcesses
     {
         var text = new StringBuilder();
         text.AppendLine(idle is null
-            ? "| process | RSS before MiB | RSS after MiB | CPU s while measuring |"
-            : "| process | RSS before MiB | RSS after MiB | CPU s while measuring | CPU s until its work was done |");
-        text.AppendLine(idle is null ? "|---|---:|---:|---:|" : "|---|---:|---:|---:|---:|");
-        double total = 0, totalIdle = 0;
+            ? "| process | RSS before MiB | RSS after MiB | CPU s while measuring | waited for a core s while measuring |"
+            : "| process | RSS before MiB | RSS after MiB | CPU s while measuring | waited for a core s while measuring | CPU s until its work was done |");
+        text.AppendLine(idle is null ? "|---|---:|---:|---:|---:|" : "|---|---:|---:|---:|---:|---:|");
+        double total = 0, totalWait = 0, totalIdle = 0;
         foreach (var b in before)
         {
             var a = after.Single(x => x.Name == b.Name);
@@ -163,8 +178,9 @@ public static class ServiceProcesses
             // Several PostgreSQL backends share memory: their PSS adds up, their RSS would count shared buffers many times.
             var shared = a.Processes > 1;
             var row = string.Create(CultureInfo.InvariantCulture,
-                $"| {b.Name}{(shared ? $" ({a.Processes} processes, PSS)" : "")} | {Mib(shared ? b.PssKib : b.RssKib)} | {Mib(shared ? a.PssKib : a.RssKib)} | {a.CpuSeconds - b.CpuSeconds:F1} |");
+                $"| {b.Name}{(shared ? $" ({a.Processes} processes, PSS)" : "")} | {Mib(shared ? b.PssKib : b.RssKib)} | {Mib(shared ? a.PssKib : a.RssKib)} | {a.CpuSeconds - b.CpuSeconds:F1} | {a.WaitedSince(b):F1} |");
             total += a.CpuSeconds - b.CpuSeconds;
+            totalWait += a.WaitedSince(b);
             if (idle?.SingleOrDefault(x => x.Name == b.Name) is { } i)
             {
                 row += string.Create(CultureInfo.InvariantCulture, $" {i.CpuSeconds - b.CpuSeconds:F1} |");
@@ -176,7 +192,7 @@ public static class ServiceProcesses
             }
             text.AppendLine(row);
         }
-        var all = string.Create(CultureInfo.InvariantCulture, $"| all | | | {total:F1} |");
+        var all = string.Create(CultureInfo.InvariantCulture, $"| all | | | {total:F1} | {totalWait:F1} |");
         text.AppendLine(idle is null ? all : all + string.Create(CultureInfo.InvariantCulture, $" {totalIdle:F1} |"));
         return text.ToString();
     }
@@ -215,6 +231,23 @@ public static class ServiceProcesses
     {
         var fields = StatFields(dir);
         return fields[11..15].Sum(f => long.Parse(f, CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    /// <summary>The second field of /proc/[pid]/task/[tid]/schedstat (nanoseconds runnable but not running) of each thread.</summary>
+    private static void AddWaits(string dir, Dictionary<int, long> waits)
+    {
+        foreach (var task in Directory.EnumerateDirectories(Path.Combine(dir, "task")))
+        {
+            try
+            {
+                waits[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] =
+                    long.Parse(File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ')[1], CultureInfo.InvariantCulture);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The thread ended while being read.
+            }
+        }
     }
 
     /// <summary>The fields of /proc/[pid]/stat after "pid (comm) ": [0] state, [1] ppid, ...</summary>
