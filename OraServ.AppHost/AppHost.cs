@@ -107,6 +107,10 @@ var automation = Service<Projects.OraServ_Automation>(ResourceNames.Automation, 
     .WithReference(invoicing);
 automation.WithEnvironment("OraServ__Nice", Nice(ResourceNames.Automation, BackgroundNice).ToString(System.Globalization.CultureInfo.InvariantCulture));
 notifications.WithEnvironment("OraServ__Nice", Nice(ResourceNames.Notifications, 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
+foreach (var answering in new[] { jobs, invoicing })
+{
+    OwnCpuShare(answering);
+}
 
 // Scale-out: OraServ:ScaleOut=N runs N instances each of Invoicing, Payments and Automation, OraServ:Replicas:<name>=N
 // sets one of them. The instances compete for their service's queues, claim outbox rows, Stripe events and due
@@ -147,6 +151,7 @@ var gateway = builder.AddProject<Projects.OraServ_Gateway>(ResourceNames.Gateway
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 Unproxied(gateway);
+OwnCpuShare(gateway);
 Telemetry(gateway);
 InlineSocketCompletions(gateway);
 foreach (var server in infrastructure.Servers)
@@ -197,6 +202,20 @@ void Telemetry(IResourceBuilder<ProjectResource> project)
 // at nice 10 "webhook sent -> PAID on the dashboard" went from 1.1-2.3 s to 3.3 s at p99 under 100 webhooks a second.
 // With 50 sends a second on 2 cores, send p50 went from 47-53 ms to 20-30 ms and p99 from 84-230 ms to 66-133 ms
 // (docs/benchmarks.md, 2026-12-06). In the deployment these run in pods of their own instead.
+// The services whose requests people wait on (the gateway, Jobs, Invoicing) each take a CPU share of their own
+// (CpuPriority.OwnShare): with Linux autogroups everything the app host starts shares one share, while each PostgreSQL
+// backend has one of its own, so a request waited for a core behind the emails and reminders of every other service.
+// With 50 sends a second on 2 cores, four runs each in the same hour: send p50 18-37 -> 9-13 ms, p95 47-84 -> 31-96 ms;
+// the p99 did not move beyond the noise (70-132 -> 55-149 ms); webhook -> PAID p99 0.90 s (docs/benchmarks.md,
+// 2026-12-07). OraServ:OwnCpuShare:<resource>=false turns it off.
+void OwnCpuShare(IResourceBuilder<ProjectResource> resource)
+{
+    if (builder.Configuration.GetValue($"OraServ:OwnCpuShare:{resource.Resource.Name}", true))
+    {
+        resource.WithEnvironment("OraServ__OwnCpuShare", "true");
+    }
+}
+
 int Nice(string resource, int normal)
 {
     var nice = builder.Configuration.GetValue($"OraServ:Nice:{resource}", normal);

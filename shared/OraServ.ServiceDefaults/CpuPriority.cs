@@ -15,7 +15,19 @@ public static class CpuPriority
     /// <summary>The nice value of a whole service process (configuration, e.g. <c>OraServ__Nice=10</c>); unset is 0.</summary>
     public const string Setting = "OraServ:Nice";
 
+    /// <summary>Whether the process takes a CPU share of its own (configuration, e.g. <c>OraServ__OwnCpuShare=true</c>).</summary>
+    public const string OwnShareSetting = "OraServ:OwnCpuShare";
+
     private const int PrioProcess = 0;
+
+    /// <summary>
+    /// Starts a session of its own. Linux with autogroups (kernel.sched_autogroup_enabled, on by default) shares the CPU
+    /// fairly between sessions first and between threads inside a session second, so a process started in the same
+    /// session as the others shares one CPU share with all of them, while PostgreSQL's backends each lead a session of
+    /// their own and so each get as much as that whole session. False when the system refused (the process already leads
+    /// its process group), or elsewhere than on Linux.
+    /// </summary>
+    public static bool OwnShare() => OperatingSystem.IsLinux() && setsid() >= 0;
 
     /// <summary>Sets every thread of this process to <paramref name="nice"/>; the threads they start later inherit it.</summary>
     public static void OfProcess(int nice)
@@ -54,6 +66,9 @@ public static class CpuPriority
     private static void Check(int nice) =>
         // Only lowering the priority needs no privilege.
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)nice, 19u, nameof(nice));
+
+    [DllImport("libc")]
+    private static extern int setsid();
 
     [DllImport("libc")]
     private static extern int setpriority(int which, int who, int prio);

@@ -21,6 +21,10 @@ public static class ServiceDefaultsExtensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        if (builder.Configuration.GetValue<bool>(CpuPriority.OwnShareSetting))
+        {
+            CpuPriority.OwnShare();
+        }
         if (builder.Configuration.GetValue<int?>(CpuPriority.Setting) is { } nice)
         {
             CpuPriority.OfProcess(nice);

@@ -42,53 +42,75 @@ public sealed class HealthTests(AppHostFixture fixture)
     }
 
     [Theory]
+    [InlineData(ResourceNames.Gateway, true)]
+    [InlineData(ResourceNames.Invoicing, true)]
+    [InlineData(ResourceNames.Jobs, true)]
+    [InlineData(ResourceNames.Notifications, false)]
+    [InlineData(ResourceNames.Automation, false)]
+    public async Task The_services_people_wait_on_each_take_a_cpu_share_of_their_own(string resource, bool own)
+    {
+        var service = Assert.Single(await StartedByAsync(resource), p => p.Argv0.Contains("OraServ.", StringComparison.Ordinal));
+        var launcher = File.ReadAllText($"/proc/{service.Parent}/stat");
+
+        // A session of its own (Linux autogroups share the CPU between sessions), or its launcher's.
+        Assert.Equal(own, ThreadPriorities.Session(service.Stat) == service.Pid);
+        Assert.Equal(own, ThreadPriorities.Session(service.Stat) != ThreadPriorities.Session(launcher));
+    }
+
+    [Theory]
     [InlineData(ResourceNames.Automation, 10)]
     [InlineData(ResourceNames.MailCatcher, 10)]
     [InlineData(ResourceNames.Notifications, 0)]
     [InlineData(ResourceNames.Jobs, 0)]
     public async Task Reminders_and_the_mail_catcher_run_below_the_priority_of_the_services_people_wait_on(string resource, int nice)
     {
+        var started = await StartedByAsync(resource);
+        Assert.NotEmpty(started);
+        // Every thread of what the launcher started, as ps -L shows them.
+        var threads = started.SelectMany(p => Directory.EnumerateDirectories($"/proc/{p.Pid}/task")).Select(Stat).OfType<string>().ToList();
+        Assert.NotEmpty(threads);
+        Assert.All(threads, stat => Assert.Equal(nice, ThreadPriorities.Nice(stat)));
+    }
+
+    private sealed record Started(int Pid, int Parent, string Stat, string Argv0);
+
+    /// <summary>
+    /// The processes a resource's process started, and theirs: that process is Aspire's launcher (dotnet run, dotnet tool
+    /// run), what it started is the service.
+    /// </summary>
+    private async Task<List<Started>> StartedByAsync(string resource)
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var running = await fixture.App.ResourceNotifications.WaitForResourceAsync(resource,
             e => e.Snapshot.Properties.Any(p => p.Name == "executable.pid" && p.Value is not null), timeout.Token);
-        var pid = Convert.ToInt32(running.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, CultureInfo.InvariantCulture);
+        var launcher = Convert.ToInt32(running.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, CultureInfo.InvariantCulture);
 
-        // The resource's process is Aspire's launcher (dotnet run, dotnet tool run): what it started is the service. Every
-        // thread of those, as ps -L shows them.
-        var started = Descendants(pid);
-        Assert.NotEmpty(started);
-        var threads = started.SelectMany(p => Directory.EnumerateDirectories($"/proc/{p}/task")).Select(task => Stat(task)).OfType<string>().ToList();
-        Assert.NotEmpty(threads);
-        Assert.All(threads, stat => Assert.Equal(nice, ThreadPriorities.Nice(stat)));
-
-        static List<int> Descendants(int root)
+        var children = Directory.EnumerateDirectories("/proc").Select(Stat).OfType<string>()
+            .Select(stat => (Pid: int.Parse(stat[..stat.IndexOf(' ', StringComparison.Ordinal)], CultureInfo.InvariantCulture), Stat: stat))
+            .ToLookup(p => ThreadPriorities.Parent(p.Stat));
+        var found = new List<Started>();
+        for (var next = new Queue<int>([launcher]); next.TryDequeue(out var parent);)
         {
-            var parents = Directory.EnumerateDirectories("/proc").Select(Stat).OfType<string>()
-                .Select(stat => (Pid: int.Parse(stat[..stat.IndexOf(' ', StringComparison.Ordinal)], CultureInfo.InvariantCulture), Parent: ThreadPriorities.Parent(stat)))
-                .ToLookup(p => p.Parent, p => p.Pid);
-            var found = new List<int>();
-            for (var next = new Queue<int>([root]); next.TryDequeue(out var parent);)
+            foreach (var (pid, stat) in children[parent])
             {
-                foreach (var child in parents[parent])
-                {
-                    found.Add(child);
-                    next.Enqueue(child);
-                }
+                var argv0 = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0')[0];
+                found.Add(new Started(pid, parent, stat, argv0));
+                next.Enqueue(pid);
             }
-            return found;
         }
+        return found;
+    }
 
-        // Not every folder of /proc is a process, and a process or thread that ended since the folder was listed has nothing to show.
-        static string? Stat(string folder)
+    // Not every folder of /proc is a process, and a process or thread that ended since the folder was listed has nothing to show.
+    private static string? Stat(string folder)
+    {
+        try
         {
-            try
-            {
-                return int.TryParse(Path.GetFileName(folder), CultureInfo.InvariantCulture, out _) ? File.ReadAllText(Path.Combine(folder, "stat")) : null;
-            }
-            catch (IOException)
-            {
-                return null;
-            }
+            return int.TryParse(Path.GetFileName(folder), CultureInfo.InvariantCulture, out _) ? File.ReadAllText(Path.Combine(folder, "stat")) : null;
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 }

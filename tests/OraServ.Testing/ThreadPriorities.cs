@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace OraServ.Testing;
 
-/// <summary>Linux nice values and parents as ps shows them, read from the stat lines of /proc.</summary>
+/// <summary>Linux nice values, parents and sessions as ps shows them, read from the stat lines of /proc.</summary>
 public static class ThreadPriorities
 {
     /// <summary>The nice value in a /proc stat line: the 17th field after the parenthesised name.</summary>
@@ -10,6 +10,9 @@ public static class ThreadPriorities
 
     /// <summary>The parent process in a /proc stat line: the 2nd field after the parenthesised name.</summary>
     public static int Parent(string stat) => Field(stat, 1);
+
+    /// <summary>The session (its leader's process id) in a /proc stat line: the 4th field after the parenthesised name.</summary>
+    public static int Session(string stat) => Field(stat, 3);
 
     /// <summary>The calling thread's nice value.</summary>
     public static int OfCurrentThread() => Nice(File.ReadAllText("/proc/thread-self/stat"));
