@@ -93,20 +93,23 @@ public sealed class HealthTests(AppHostFixture fixture)
         {
             foreach (var (pid, stat) in children[parent])
             {
-                var argv0 = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0')[0];
-                found.Add(new Started(pid, parent, stat, argv0));
+                found.Add(new Started(pid, parent, stat, Read($"/proc/{pid}/cmdline")?.Split('\0')[0] ?? ""));
                 next.Enqueue(pid);
             }
         }
         return found;
     }
 
-    // Not every folder of /proc is a process, and a process or thread that ended since the folder was listed has nothing to show.
-    private static string? Stat(string folder)
+    // Not every folder of /proc is a process.
+    private static string? Stat(string folder) =>
+        int.TryParse(Path.GetFileName(folder), CultureInfo.InvariantCulture, out _) ? Read(Path.Combine(folder, "stat")) : null;
+
+    // A process or thread that ended since its folder was listed has nothing to show.
+    private static string? Read(string file)
     {
         try
         {
-            return int.TryParse(Path.GetFileName(folder), CultureInfo.InvariantCulture, out _) ? File.ReadAllText(Path.Combine(folder, "stat")) : null;
+            return File.ReadAllText(file);
         }
         catch (IOException)
         {
