@@ -195,13 +195,6 @@ void Telemetry(IResourceBuilder<ProjectResource> project)
     }
 }
 
-// Reminders, the mail catcher and the PDFs attached to emails are work nobody waits on as it runs. On the machine the
-// local run shares, they run below the requests a person waits on, at nice 10, and lag through a burst instead of
-// delaying it. The PDFs are Invoicing's AttachmentRenderer; OraServ:Nice:<resource> (0 normal to 19 lowest) sets a
-// resource's. Notifications stays at normal priority by default: its dashboard pushes are watched as they happen, and
-// at nice 10 "webhook sent -> PAID on the dashboard" went from 1.1-2.3 s to 3.3 s at p99 under 100 webhooks a second.
-// With 50 sends a second on 2 cores, send p50 went from 47-53 ms to 20-30 ms and p99 from 84-230 ms to 66-133 ms
-// (docs/benchmarks.md, 2026-12-06). In the deployment these run in pods of their own instead.
 // The services whose requests people wait on (the gateway, Jobs, Invoicing) each take a CPU share of their own
 // (CpuPriority.OwnShare): with Linux autogroups everything the app host starts shares one share, while each PostgreSQL
 // backend has one of its own, so a request waited for a core behind the emails and reminders of every other service.
@@ -216,6 +209,13 @@ void OwnCpuShare(IResourceBuilder<ProjectResource> resource)
     }
 }
 
+// Reminders, the mail catcher and the PDFs attached to emails are work nobody waits on as it runs. On the machine the
+// local run shares, they run below the requests a person waits on, at nice 10, and lag through a burst instead of
+// delaying it. The PDFs are Invoicing's AttachmentRenderer; OraServ:Nice:<resource> (0 normal to 19 lowest) sets a
+// resource's. Notifications stays at normal priority by default: its dashboard pushes are watched as they happen, and
+// at nice 10 "webhook sent -> PAID on the dashboard" went from 1.1-2.3 s to 3.3 s at p99 under 100 webhooks a second.
+// With 50 sends a second on 2 cores, send p50 went from 47-53 ms to 20-30 ms and p99 from 84-230 ms to 66-133 ms
+// (docs/benchmarks.md, 2026-12-06). In the deployment these run in pods of their own instead.
 int Nice(string resource, int normal)
 {
     var nice = builder.Configuration.GetValue($"OraServ:Nice:{resource}", normal);
