@@ -5,8 +5,9 @@ using OraServ.Contracts;
 
 var builder = DistributedApplication.CreateBuilder(args);
 var infrastructure = Infrastructure.Add(builder);
-// The priority of work nobody waits on as it runs (Nice, below).
+// The priority of work nobody waits on as it runs (Nice, below), and of the CPU share of the session it runs in (CpuShare).
 const int BackgroundNice = 10;
+const int BackgroundShareNice = 19;
 
 builder.Configuration["Parameters:auth-signing-key"] ??= builder.Configuration["Auth:SigningKey"] ?? LocalSecret(builder, "auth-signing-key");
 var signingKey = builder.AddParameter("auth-signing-key", secret: true);
@@ -107,9 +108,19 @@ var automation = Service<Projects.OraServ_Automation>(ResourceNames.Automation, 
     .WithReference(invoicing);
 automation.WithEnvironment("OraServ__Nice", Nice(ResourceNames.Automation, BackgroundNice).ToString(System.Globalization.CultureInfo.InvariantCulture));
 notifications.WithEnvironment("OraServ__Nice", Nice(ResourceNames.Notifications, 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
-foreach (var answering in new[] { jobs, invoicing })
+// Jobs and Invoicing answer the dispatcher's clicks; Payments, Notifications and Automation work off what those set off.
+var backgroundShareNice = builder.Configuration.GetValue("OraServ:BackgroundCpuShareNice", BackgroundShareNice);
+if (backgroundShareNice is < 0 or > 19)
 {
-    OwnCpuShare(answering);
+    throw new InvalidOperationException($"OraServ:BackgroundCpuShareNice is {backgroundShareNice}; it is 0 (normal) to 19 (lowest).");
+}
+foreach (var service in new[] { jobs, invoicing })
+{
+    CpuShare(service, answering: true);
+}
+foreach (var service in new[] { payments, notifications, automation })
+{
+    CpuShare(service, answering: false);
 }
 
 // Scale-out: OraServ:ScaleOut=N runs N instances each of Invoicing, Payments and Automation, OraServ:Replicas:<name>=N
@@ -151,7 +162,7 @@ var gateway = builder.AddProject<Projects.OraServ_Gateway>(ResourceNames.Gateway
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 Unproxied(gateway);
-OwnCpuShare(gateway);
+CpuShare(gateway, answering: true);
 Telemetry(gateway);
 InlineSocketCompletions(gateway);
 foreach (var server in infrastructure.Servers)
@@ -195,17 +206,27 @@ void Telemetry(IResourceBuilder<ProjectResource> project)
     }
 }
 
-// The services whose requests people wait on (the gateway, Jobs, Invoicing) each take a CPU share of their own
-// (CpuPriority.OwnShare): with Linux autogroups everything the app host starts shares one share, while each PostgreSQL
-// backend has one of its own, so a request waited for a core behind the emails and reminders of every other service.
-// With 50 sends a second on 2 cores, four runs each in the same hour: send p50 18-37 -> 9-13 ms, p95 47-84 -> 31-96 ms;
-// the p99 did not move beyond the noise (70-132 -> 55-149 ms); webhook -> PAID p99 0.90 s (docs/benchmarks.md,
-// 2026-12-07). OraServ:OwnCpuShare:<resource>=false turns it off.
-void OwnCpuShare(IResourceBuilder<ProjectResource> resource)
+// CPU shares. Linux with autogroups shares the CPU fairly between sessions first and between the threads of a session
+// second. Everything the app host starts is in one session, the orchestrator's (RabbitMQ, smtp4dev, the dashboard, the
+// emulator, PostgreSQL's server), while each PostgreSQL backend leads a session of its own.
+// - The services whose requests people wait on (the gateway, Jobs, Invoicing) each take a share of their own
+//   (CpuPriority.OwnShare): in the one session a send waited for a core behind every other service's emails and
+//   reminders. With 50 sends a second on 2 cores: send p50 18-37 -> 9-13 ms; the p99 did not move (70-132 -> 55-149 ms).
+// - The others stay in the orchestrator's session, and set its share to nice BackgroundShareNice, their PostgreSQL
+//   backends' too (OraServ:CpuShareNice): the follow-up work of a burst (emails, the pay-page rows, reminders, the
+//   messages between them) then lags through it instead of delaying the requests, and is worked off after. Send p99
+//   33-47 ms instead of 62-146 ms (docs/benchmarks.md, 2026-12-07).
+// OraServ:OwnCpuShare:<resource>=true|false moves a service from one kind to the other; OraServ:BackgroundCpuShareNice
+// (0 normal to 19 lowest) sets the session's nice value.
+void CpuShare(IResourceBuilder<ProjectResource> resource, bool answering)
 {
-    if (builder.Configuration.GetValue($"OraServ:OwnCpuShare:{resource.Resource.Name}", true))
+    if (builder.Configuration.GetValue($"OraServ:OwnCpuShare:{resource.Resource.Name}", answering))
     {
         resource.WithEnvironment("OraServ__OwnCpuShare", "true");
+    }
+    else if (backgroundShareNice > 0)
+    {
+        resource.WithEnvironment("OraServ__CpuShareNice", backgroundShareNice.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }
 

@@ -34,4 +34,17 @@ public static class DatabaseConnections
         }
         return tuned.ConnectionString;
     }
+
+    /// <summary>Whether the connection string's server runs on this machine: a loopback address or a Unix socket.</summary>
+    public static bool OnThisMachine(string connectionString)
+    {
+        var hosts = new NpgsqlConnectionStringBuilder(connectionString).Host?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+        return hosts.Length > 0 && hosts.All(host =>
+        {
+            // A host may carry its port (host:port); an IPv6 address is bracketed then.
+            var name = host.StartsWith('/') ? host : host.StartsWith('[') ? host[1..host.IndexOf(']', StringComparison.Ordinal)] : host.Split(':')[0];
+            return name.StartsWith('/') || name.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+                || (System.Net.IPAddress.TryParse(name, out var address) && System.Net.IPAddress.IsLoopback(address));
+        });
+    }
 }

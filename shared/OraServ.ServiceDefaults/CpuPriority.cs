@@ -18,6 +18,12 @@ public static class CpuPriority
     /// <summary>Whether the process takes a CPU share of its own (configuration, e.g. <c>OraServ__OwnCpuShare=true</c>).</summary>
     public const string OwnShareSetting = "OraServ:OwnCpuShare";
 
+    /// <summary>
+    /// The nice value of the CPU share of this process's session, and of its PostgreSQL backends' shares when the
+    /// server runs on this machine (configuration, e.g. <c>OraServ__CpuShareNice=19</c>); unset is 0.
+    /// </summary>
+    public const string ShareNiceSetting = "OraServ:CpuShareNice";
+
     private const int PrioProcess = 0;
 
     /// <summary>
@@ -28,6 +34,52 @@ public static class CpuPriority
     /// its process group), or elsewhere than on Linux.
     /// </summary>
     public static bool OwnShare() => OperatingSystem.IsLinux() && setsid() >= 0;
+
+    /// <summary>
+    /// Sets the nice value of this process's session's CPU share (its autogroup, <c>/proc/self/autogroup</c>). The kernel
+    /// weighs sessions against each other by it as it weighs threads by theirs: at 19 a session gets a sixty-eighth of
+    /// what one at 0 gets while both want a core, and all it wants when nothing else does. It belongs to the session, so
+    /// every process in it shares the value. False when the system refused, or where there are no autogroups.
+    /// </summary>
+    public static bool OfShare(int nice) => WriteShare("self", nice);
+
+    /// <summary>
+    /// Sets the nice value of the CPU share of a PostgreSQL backend of this machine (each leads a session of its own)
+    /// by its process id (<c>NpgsqlConnection.ProcessID</c>). False, and nothing written, when that process is not
+    /// PostgreSQL's (the server is on another machine, or the backend ended) or the system refused.
+    /// </summary>
+    public static bool OfDatabaseBackend(int processId, int nice)
+    {
+        Check(nice);
+        var comm = $"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/comm";
+        try
+        {
+            return OperatingSystem.IsLinux() && File.ReadAllText(comm).TrimEnd() == "postgres"
+                && WriteShare(processId.ToString(CultureInfo.InvariantCulture), nice);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static bool WriteShare(string process, int nice)
+    {
+        Check(nice);
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+        try
+        {
+            File.WriteAllText($"/proc/{process}/autogroup", nice.ToString(CultureInfo.InvariantCulture));
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Sets every thread of this process to <paramref name="nice"/>; the threads they start later inherit it.</summary>
     public static void OfProcess(int nice)

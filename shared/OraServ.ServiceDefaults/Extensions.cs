@@ -25,6 +25,10 @@ public static class ServiceDefaultsExtensions
         {
             CpuPriority.OwnShare();
         }
+        if (builder.Configuration.GetValue<int?>(CpuPriority.ShareNiceSetting) is { } shareNice)
+        {
+            CpuPriority.OfShare(shareNice);
+        }
         if (builder.Configuration.GetValue<int?>(CpuPriority.Setting) is { } nice)
         {
             CpuPriority.OfProcess(nice);
