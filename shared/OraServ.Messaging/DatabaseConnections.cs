@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Net;
 using Npgsql;
 
 namespace OraServ.Messaging;
@@ -35,16 +36,24 @@ public static class DatabaseConnections
         return tuned.ConnectionString;
     }
 
-    /// <summary>Whether the connection string's server runs on this machine: a loopback address or a Unix socket.</summary>
+    /// <summary>Whether the connection string's servers run on this machine: loopback addresses or Unix sockets.</summary>
     public static bool OnThisMachine(string connectionString)
     {
-        var hosts = new NpgsqlConnectionStringBuilder(connectionString).Host?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
-        return hosts.Length > 0 && hosts.All(host =>
+        var hosts = new NpgsqlConnectionStringBuilder(connectionString).Host?
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+        return hosts.Length > 0 && hosts.All(IsLocal);
+    }
+
+    private static bool IsLocal(string host)
+    {
+        if (host.StartsWith('/'))
         {
-            // A host may carry its port (host:port); an IPv6 address is bracketed then.
-            var name = host.StartsWith('/') ? host : host.StartsWith('[') ? host[1..host.IndexOf(']', StringComparison.Ordinal)] : host.Split(':')[0];
-            return name.StartsWith('/') || name.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-                || (System.Net.IPAddress.TryParse(name, out var address) && System.Net.IPAddress.IsLoopback(address));
-        });
+            // The folder of a Unix socket.
+            return true;
+        }
+        // A host may carry its port (name:5432, 127.0.0.1:5432, [::1]:5432); a bare IPv6 address has colons of its own.
+        var name = IPAddress.TryParse(host, out _) ? host : host.StartsWith('[') ? host.Split(']')[0][1..] : host.Split(':')[0];
+        return name.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(name, out var address) && IPAddress.IsLoopback(address));
     }
 }

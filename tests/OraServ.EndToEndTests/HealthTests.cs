@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using Aspire.Hosting.Testing;
+using Npgsql;
 using OraServ.Contracts;
 using OraServ.Testing;
 
@@ -45,9 +47,10 @@ public sealed class HealthTests(AppHostFixture fixture)
     [InlineData(ResourceNames.Gateway, true)]
     [InlineData(ResourceNames.Invoicing, true)]
     [InlineData(ResourceNames.Jobs, true)]
+    [InlineData(ResourceNames.Payments, false)]
     [InlineData(ResourceNames.Notifications, false)]
     [InlineData(ResourceNames.Automation, false)]
-    public async Task The_services_people_wait_on_each_take_a_cpu_share_of_their_own(string resource, bool own)
+    public async Task The_services_people_wait_on_each_take_a_cpu_share_of_their_own_and_the_others_share_one_below_them(string resource, bool own)
     {
         var service = Assert.Single(await StartedByAsync(resource), p => p.Argv0.Contains("OraServ.", StringComparison.Ordinal));
         var launcher = File.ReadAllText($"/proc/{service.Parent}/stat");
@@ -55,6 +58,38 @@ public sealed class HealthTests(AppHostFixture fixture)
         // A session of its own (Linux autogroups share the CPU between sessions), or its launcher's.
         Assert.Equal(own, ThreadPriorities.Session(service.Stat) == service.Pid);
         Assert.Equal(own, ThreadPriorities.Session(service.Stat) != ThreadPriorities.Session(launcher));
+        // The orchestrator's session, where the launcher runs, has its share at the lowest priority; a share of its own is
+        // at normal priority.
+        Assert.Equal(19, ThreadPriorities.ShareNice(service.Parent));
+        Assert.Equal(own ? 0 : 19, ThreadPriorities.ShareNice(service.Pid));
+    }
+
+    [Theory]
+    [InlineData(ResourceNames.JobsDb, 0)]
+    [InlineData(ResourceNames.InvoicingDb, 0)]
+    [InlineData(ResourceNames.PaymentsDb, 19)]
+    [InlineData(ResourceNames.NotificationsDb, 19)]
+    [InlineData(ResourceNames.AutomationDb, 19)]
+    public async Task The_database_work_of_a_service_runs_at_the_priority_of_its_cpu_share(string database, int nice)
+    {
+        var connectionString = await fixture.App.GetConnectionStringAsync(database)
+            ?? throw new InvalidOperationException($"No connection string for {database}.");
+        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", connection);
+        var backends = new List<int>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                backends.Add(reader.GetInt32(0));
+            }
+        }
+
+        // The service keeps connections open in its pool (its outbox relay polls), each a backend of its own.
+        Assert.NotEmpty(backends);
+        Assert.All(backends, pid => Assert.Equal(nice, ThreadPriorities.ShareNice(pid)));
     }
 
     [Theory]

@@ -14,6 +14,10 @@ public static class ThreadPriorities
     /// <summary>The session (its leader's process id) in a /proc stat line: the 4th field after the parenthesised name.</summary>
     public static int Session(string stat) => Field(stat, 3);
 
+    /// <summary>The nice value of the CPU share of a process's session, as /proc/&lt;pid&gt;/autogroup shows it ("/autogroup-42 nice 19").</summary>
+    public static int ShareNice(int processId) =>
+        int.Parse(File.ReadAllText($"/proc/{processId.ToString(CultureInfo.InvariantCulture)}/autogroup").Split(' ')[^1], CultureInfo.InvariantCulture);
+
     /// <summary>The calling thread's nice value.</summary>
     public static int OfCurrentThread() => Nice(File.ReadAllText("/proc/thread-self/stat"));
 

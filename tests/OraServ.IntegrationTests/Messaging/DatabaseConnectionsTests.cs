@@ -49,4 +49,18 @@ public sealed class DatabaseConnectionsTests
 
         Assert.Equal((0, false), (tuned.MaxAutoPrepare, tuned.NoResetOnClose));
     }
+
+    [Theory]
+    [InlineData("Host=127.0.0.1;Database=x", true)]
+    [InlineData("Host=localhost;Port=5432;Database=x", true)]
+    [InlineData("Host=::1;Database=x", true)]
+    [InlineData("Host=[::1]:5433;Database=x", true)]
+    [InlineData("Host=127.0.0.1:5433,localhost;Database=x", true)]
+    [InlineData("Host=/var/run/postgresql;Database=x", true)]
+    [InlineData("Host=db.example.com;Database=x", false)]
+    [InlineData("Host=10.0.0.5;Database=x", false)]
+    [InlineData("Host=127.0.0.1,db.example.com;Database=x", false)]
+    [InlineData("Database=x", false)]
+    public void A_server_counts_as_on_this_machine_only_at_a_loopback_address_or_a_unix_socket(string connectionString, bool local) =>
+        Assert.Equal(local, DatabaseConnections.OnThisMachine(connectionString));
 }

@@ -1,3 +1,4 @@
+using Npgsql;
 using OraServ.ServiceDefaults;
 using OraServ.Testing;
 
@@ -31,4 +32,29 @@ public sealed class CpuPriorityTests
     [InlineData(20)]
     public void A_value_outside_0_to_19_is_refused(int nice) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => CpuPriority.OfCurrentThread(nice));
+
+    [Fact]
+    public async Task A_postgresql_backend_of_this_machine_takes_the_nice_value_given_to_its_cpu_share()
+    {
+        var servers = await TestServers.SharedAsync();
+        await using var connection = new NpgsqlConnection(servers.ConnectionString("postgres") + $";Application Name=share-{Guid.NewGuid():N};Pooling=false");
+        await connection.OpenAsync();
+        var own = ThreadPriorities.ShareNice(Environment.ProcessId);
+        Assert.Equal(0, ThreadPriorities.ShareNice(connection.ProcessID));
+
+        Assert.True(CpuPriority.OfDatabaseBackend(connection.ProcessID, 7));
+
+        Assert.Equal(7, ThreadPriorities.ShareNice(connection.ProcessID));
+        // Its own session's share: this test process's is another, and keeps its value.
+        Assert.Equal(own, ThreadPriorities.ShareNice(Environment.ProcessId));
+    }
+
+    [Fact]
+    public void A_process_that_is_not_a_postgresql_backend_is_left_alone()
+    {
+        var own = ThreadPriorities.ShareNice(Environment.ProcessId);
+        Assert.False(CpuPriority.OfDatabaseBackend(Environment.ProcessId, own == 7 ? 8 : 7));
+        Assert.Equal(own, ThreadPriorities.ShareNice(Environment.ProcessId));
+        Assert.False(CpuPriority.OfDatabaseBackend(int.MaxValue, 7));
+    }
 }
