@@ -214,8 +214,9 @@ void Telemetry(IResourceBuilder<ProjectResource> project)
 //   reminders. With 50 sends a second on 2 cores: send p50 18-37 -> 9-13 ms; the p99 did not move (70-132 -> 55-149 ms).
 // - The others stay in the orchestrator's session, and set its share to nice BackgroundShareNice, their PostgreSQL
 //   backends' too (OraServ:CpuShareNice): the follow-up work of a burst (emails, the pay-page rows, reminders, the
-//   messages between them) then lags through it instead of delaying the requests, and is worked off after. Send p99
-//   33-47 ms instead of 62-146 ms (docs/benchmarks.md, 2026-12-07).
+//   messages between them) then lags through it instead of delaying the requests, and is worked off after. With 50
+//   sends a second: p99 25-37 ms in eight runs, against 101-173 ms with it off in the same hour (docs/benchmarks.md,
+//   2026-12-07).
 // OraServ:OwnCpuShare:<resource>=true|false moves a service from one kind to the other; OraServ:BackgroundCpuShareNice
 // (0 normal to 19 lowest) sets the session's nice value.
 void CpuShare(IResourceBuilder<ProjectResource> resource, bool answering)

@@ -87,6 +87,12 @@ foreach (var scenario in scenarios)
     }
     Console.WriteLine();
     Console.WriteLine(ServiceProcesses.Table(result.Before!, after, scenario == "faults" ? null : await result.DrainedAsync()));
+    if (scenario != "faults")
+    {
+        Console.WriteLine(result.Drained is { } drained
+            ? $"- the work the measured requests set off (emails, reminders, events) was done {drained.TotalSeconds:F0} s after the phase ended (the local run idle again, its last 3 s included)"
+            : "- the work the measured requests set off was still not done 180 s after the phase ended");
+    }
     if (!ReferenceEquals(run, api))
     {
         run.Dispose();

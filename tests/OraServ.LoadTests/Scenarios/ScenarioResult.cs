@@ -85,8 +85,17 @@ public sealed class ScenarioResult(string title, string checkoutRoot)
     }
 
     /// <summary>The processes once the work of the measured phase was done (its emails, reminders, events).</summary>
-    public async Task<IReadOnlyList<ServiceProcesses.Sample>?> DrainedAsync() =>
-        await ServiceProcesses.WaitUntilIdleAsync(checkoutRoot, IdleRate, TimeSpan.FromMinutes(3)) is null ? null : ServiceProcesses.Take(checkoutRoot);
+    public async Task<IReadOnlyList<ServiceProcesses.Sample>?> DrainedAsync()
+    {
+        Drained = await ServiceProcesses.WaitUntilIdleAsync(checkoutRoot, IdleRate, TimeSpan.FromMinutes(3));
+        return Drained is null ? null : ServiceProcesses.Take(checkoutRoot);
+    }
+
+    /// <summary>
+    /// How long after the measured phase the local run was idle again (<see cref="DrainedAsync"/>): how far the work the
+    /// requests set off (emails, reminders, events) lagged behind them. Null if it was still busy three minutes later.
+    /// </summary>
+    public TimeSpan? Drained { get; private set; }
 
     public StepStats Step(string name)
     {
