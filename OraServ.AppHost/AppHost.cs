@@ -108,17 +108,18 @@ var automation = Service<Projects.OraServ_Automation>(ResourceNames.Automation, 
     .WithReference(invoicing);
 automation.WithEnvironment("OraServ__Nice", Nice(ResourceNames.Automation, BackgroundNice).ToString(System.Globalization.CultureInfo.InvariantCulture));
 notifications.WithEnvironment("OraServ__Nice", Nice(ResourceNames.Notifications, 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
-// Jobs and Invoicing answer the dispatcher's clicks; Payments, Notifications and Automation work off what those set off.
+// Jobs and Invoicing answer the dispatcher's clicks, Payments the customer's pay page and Stripe's webhooks;
+// Notifications and Automation work off what those set off.
 var backgroundShareNice = builder.Configuration.GetValue("OraServ:BackgroundCpuShareNice", BackgroundShareNice);
 if (backgroundShareNice is < 0 or > 19)
 {
     throw new InvalidOperationException($"OraServ:BackgroundCpuShareNice is {backgroundShareNice}; it is 0 (normal) to 19 (lowest).");
 }
-foreach (var service in new[] { jobs, invoicing })
+foreach (var service in new[] { jobs, invoicing, payments })
 {
     CpuShare(service, answering: true);
 }
-foreach (var service in new[] { payments, notifications, automation })
+foreach (var service in new[] { notifications, automation })
 {
     CpuShare(service, answering: false);
 }
@@ -209,14 +210,14 @@ void Telemetry(IResourceBuilder<ProjectResource> project)
 // CPU shares. Linux with autogroups shares the CPU fairly between sessions first and between the threads of a session
 // second. Everything the app host starts is in one session, the orchestrator's (RabbitMQ, smtp4dev, the dashboard, the
 // emulator, PostgreSQL's server), while each PostgreSQL backend leads a session of its own.
-// - The services whose requests people wait on (the gateway, Jobs, Invoicing) each take a share of their own
+// - The services whose requests people wait on (the gateway, Jobs, Invoicing, Payments) each take a share of their own
 //   (CpuPriority.OwnShare): in the one session a send waited for a core behind every other service's emails and
 //   reminders. With 50 sends a second on 2 cores: send p50 18-37 -> 9-13 ms; the p99 did not move (70-132 -> 55-149 ms).
 // - The others stay in the orchestrator's session, and set its share to nice BackgroundShareNice, their PostgreSQL
-//   backends' too (OraServ:CpuShareNice): the follow-up work of a burst (emails, the pay-page rows, reminders, the
-//   messages between them) then lags through it instead of delaying the requests, and is worked off after. With 50
-//   sends a second: p99 25-37 ms in eight runs, against 101-173 ms with it off in the same hour (docs/benchmarks.md,
-//   2026-12-07).
+//   backends' too (OraServ:CpuShareNice): the follow-up work of a burst (the emails, the reminders, the messages between
+//   the services) then lags through it instead of delaying the requests, and is worked off after. With 50 sends a
+//   second: p99 ... (docs/benchmarks.md, 2026-12-07). Payments answers the pay links in the emails: in that share, a
+//   browser test's customer opened the link before Payments had taken in the invoice, and found no pay page.
 // OraServ:OwnCpuShare:<resource>=true|false moves a service from one kind to the other; OraServ:BackgroundCpuShareNice
 // (0 normal to 19 lowest) sets the session's nice value.
 void CpuShare(IResourceBuilder<ProjectResource> resource, bool answering)

@@ -61,27 +61,27 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<OutboxSignalInterceptor>();
         builder.Services.AddSingleton<OutboxTransactionInterceptor>();
+        // A service whose session runs at a lower CPU priority (OraServ:CpuShareNice) puts its work in PostgreSQL there
+        // too: each backend leads a session of its own, which would otherwise weigh as much as the request path's.
+        var backendNice = builder.Configuration.GetValue(CpuPriority.ShareNiceSetting, 0);
+        Action<Npgsql.NpgsqlConnection>? niceBackend = backendNice > 0 && DatabaseConnections.OnThisMachine(connectionString)
+            ? connection => CpuPriority.OfDatabaseBackend(connection.ProcessID, backendNice)
+            : null;
         // The options are built once (singleton), not for every request and message: built per scope they cost each
         // DbContext a new options object and EF's look-up of its internal services by them (frames under DbContextOptions
         // in 3 % of the send phase's samples, perf 2026-12-06; no change beyond the noise end to end). The context itself
         // stays scoped.
-        // A service whose session runs at a lower CPU priority (OraServ:CpuShareNice) puts its work in PostgreSQL there
-        // too: each backend leads a session of its own, which would otherwise weigh as much as the request path's.
-        var backendNice = builder.Configuration.GetValue(CpuPriority.ShareNiceSetting, 0);
-        var niceBackends = backendNice > 0 && DatabaseConnections.OnThisMachine(connectionString);
         builder.Services.AddDbContext<TContext>((sp, options) => options
             .UseNpgsql(connectionString, npgsql =>
             {
                 npgsql.MigrationsHistoryTable("__ef_migrations_history");
-                if (niceBackends)
+                if (niceBackend is not null)
                 {
-                    npgsql.ConfigureDataSource(source => source.UsePhysicalConnectionInitializer(
-                        connection => CpuPriority.OfDatabaseBackend(connection.ProcessID, backendNice),
-                        connection =>
-                        {
-                            CpuPriority.OfDatabaseBackend(connection.ProcessID, backendNice);
-                            return Task.CompletedTask;
-                        }));
+                    npgsql.ConfigureDataSource(source => source.UsePhysicalConnectionInitializer(niceBackend, connection =>
+                    {
+                        niceBackend(connection);
+                        return Task.CompletedTask;
+                    }));
                 }
             })
             .AddInterceptors(sp.GetRequiredService<OutboxSignalInterceptor>(), sp.GetRequiredService<OutboxTransactionInterceptor>()),

@@ -47,7 +47,7 @@ public sealed class HealthTests(AppHostFixture fixture)
     [InlineData(ResourceNames.Gateway, true)]
     [InlineData(ResourceNames.Invoicing, true)]
     [InlineData(ResourceNames.Jobs, true)]
-    [InlineData(ResourceNames.Payments, false)]
+    [InlineData(ResourceNames.Payments, true)]
     [InlineData(ResourceNames.Notifications, false)]
     [InlineData(ResourceNames.Automation, false)]
     public async Task The_services_people_wait_on_each_take_a_cpu_share_of_their_own_and_the_others_share_one_below_them(string resource, bool own)
@@ -67,7 +67,7 @@ public sealed class HealthTests(AppHostFixture fixture)
     [Theory]
     [InlineData(ResourceNames.JobsDb, 0)]
     [InlineData(ResourceNames.InvoicingDb, 0)]
-    [InlineData(ResourceNames.PaymentsDb, 19)]
+    [InlineData(ResourceNames.PaymentsDb, 0)]
     [InlineData(ResourceNames.NotificationsDb, 19)]
     [InlineData(ResourceNames.AutomationDb, 19)]
     public async Task The_database_work_of_a_service_runs_at_the_priority_of_its_cpu_share(string database, int nice)
