@@ -216,7 +216,7 @@ void Telemetry(IResourceBuilder<ProjectResource> project)
 // - The others stay in the orchestrator's session, and set its share to nice BackgroundShareNice, their PostgreSQL
 //   backends' too (OraServ:CpuShareNice): the follow-up work of a burst (the emails, the reminders, the messages between
 //   the services) then lags through it instead of delaying the requests, and is worked off after. With 50 sends a
-//   second: p99 30.7-44.2 ms in six runs of seven (63.7 ms in one) and 36.7 ms over 3,000 sends, against 101-173 ms
+//   second: p99 30.7-44.2 ms in seven runs of eight (63.7 ms in one) and 36.7 ms over 3,000 sends, against 101-173 ms
 //   with that share at normal priority (docs/benchmarks.md, 2026-12-07). Payments is not in it: it answers the pay
 //   links in the emails, and in that share a browser test's customer opened one before Payments had taken in the
 //   invoice, and found no pay page.
@@ -237,8 +237,9 @@ void CpuShare(IResourceBuilder<ProjectResource> resource, bool answering)
 // Reminders, the mail catcher and the PDFs attached to emails are work nobody waits on as it runs. On the machine the
 // local run shares, they run below the requests a person waits on, at nice 10, and lag through a burst instead of
 // delaying it. The PDFs are Invoicing's AttachmentRenderer; OraServ:Nice:<resource> (0 normal to 19 lowest) sets a
-// resource's. Notifications stays at normal priority by default: its dashboard pushes are watched as they happen, and
-// at nice 10 "webhook sent -> PAID on the dashboard" went from 1.1-2.3 s to 3.3 s at p99 under 100 webhooks a second.
+// resource's. These values order the threads inside a session (CpuShare, above, orders the sessions). Notifications stays
+// at 0 inside the orchestrator's session: its dashboard pushes are watched as they happen, and at nice 10 there
+// "webhook sent -> PAID on the dashboard" went from 1.1-2.3 s to 3.3 s at p99 under 100 webhooks a second.
 // With 50 sends a second on 2 cores, send p50 went from 47-53 ms to 20-30 ms and p99 from 84-230 ms to 66-133 ms
 // (docs/benchmarks.md, 2026-12-06). In the deployment these run in pods of their own instead.
 int Nice(string resource, int normal)
