@@ -39,7 +39,9 @@ public static class CpuPriority
     /// Sets the nice value of this process's session's CPU share (its autogroup, <c>/proc/self/autogroup</c>). The kernel
     /// weighs sessions against each other by it as it weighs threads by theirs: at 19 a session gets a sixty-eighth of
     /// what one at 0 gets while both want a core, and all it wants when nothing else does. It belongs to the session, so
-    /// every process in it shares the value. False when the system refused, or where there are no autogroups.
+    /// every process in it shares the value. False when the system refused (a session that never left the machine's
+    /// default share, as under a supervisor that starts commands without setsid, takes no value), or where there are no
+    /// autogroups.
     /// </summary>
     public static bool OfShare(int nice) => WriteShare("self", nice);
 

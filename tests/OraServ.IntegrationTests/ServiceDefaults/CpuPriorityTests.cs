@@ -45,7 +45,8 @@ public sealed class CpuPriorityTests
         Assert.True(CpuPriority.OfDatabaseBackend(connection.ProcessID, 7));
 
         Assert.Equal(7, ThreadPriorities.ShareNice(connection.ProcessID));
-        // Its own session's share: this test process's is another, and keeps its value.
+        // Its own session's share: this test process's is another (or the machine's default share, where a supervisor
+        // started the tests without a session of their own), and keeps its value.
         Assert.Equal(own, ThreadPriorities.ShareNice(Environment.ProcessId));
     }
 
