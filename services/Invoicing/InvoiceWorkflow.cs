@@ -254,6 +254,30 @@ public sealed class InvoiceWorkflow(
         }
     }
 
+    /// <summary>
+    /// An issued invoice by its pay token, whichever tenant's it is (the token names it): InvoiceIssued as published,
+    /// with the status and balance of now. Null for a token no invoice has.
+    /// </summary>
+    public async Task<IssuedInvoiceState?> IssuedByPayTokenAsync(string payToken, CancellationToken ct)
+    {
+        var invoice = await db.Invoices.IgnoreQueryFilters().AsNoTracking().Include(i => i.Lines)
+            .SingleOrDefaultAsync(i => i.PayToken == payToken, ct);
+        if (invoice is null)
+        {
+            return null;
+        }
+        var settings = await db.TenantSettings.IgnoreQueryFilters().AsNoTracking().SingleAsync(s => s.TenantId == invoice.TenantId, ct);
+        return new IssuedInvoiceState
+        {
+            // Nothing is paid before the issue: a draft takes no payments.
+            Issued = Issued(invoice, settings) with { AmountDue = invoice.Total },
+            Status = SnakeCase.Name(invoice.Status),
+            AmountPaid = invoice.AmountPaid,
+            AmountDue = invoice.Status == InvoiceStatus.Void ? 0m : invoice.AmountDue,
+            PaidAt = invoice.PaidAt,
+        };
+    }
+
     public Task<Invoice?> LoadAsync(Guid id, CancellationToken ct) =>
         db.Invoices.Include(i => i.Lines).Include(i => i.Payments).SingleOrDefaultAsync(i => i.Id == id, ct);
 

@@ -64,6 +64,11 @@ public static class InvoicingApi
         app.MapGet("/api/invoices/{id:guid}/pdf", Pdf).WithTags("Invoices").WithName("InvoicePdf")
             .WithSummary("The invoice as a PDF.").Produces(200, contentType: "application/pdf")
             .RequireAuthorization(ServiceTokens.DocumentsPolicy);
+
+        // Payments asks for an issued invoice it has not heard of yet when its pay link is opened; not behind the gateway.
+        app.MapGet(IssuedInvoiceState.RouteTemplate, IssuedByPayToken).WithTags("Internal").WithName("IssuedInvoiceByPayToken")
+            .WithSummary("An issued invoice by its pay token, for a service (a service token; any tenant).")
+            .RequireAuthorization(ServiceTokens.ServicesPolicy).ExcludeFromDescription();
         return api;
     }
 
@@ -219,6 +224,9 @@ public static class InvoicingApi
         var name = invoice.Number is null ? "draft" : invoice.Number;
         return TypedResults.File(bytes, "application/pdf", $"{name}.pdf");
     }
+
+    public static async Task<Results<Ok<IssuedInvoiceState>, NotFound>> IssuedByPayToken(string payToken, InvoiceWorkflow workflow, CancellationToken ct) =>
+        await workflow.IssuedByPayTokenAsync(payToken, ct) is { } issued ? TypedResults.Ok(issued) : TypedResults.NotFound();
 
     public static async Task<Ok<SettingsResponse>> GetSettings(InvoiceWorkflow workflow, HttpContext http, CancellationToken ct) =>
         TypedResults.Ok(SettingsResponse.From(await workflow.SettingsAsync(TenantProfile.From(http.User), ct)));

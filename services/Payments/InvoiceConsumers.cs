@@ -14,24 +14,7 @@ public sealed class InvoiceIssuedConsumer(PaymentsDbContext db, IServiceProvider
     protected override async Task HandleAsync(InvoiceIssued message, CancellationToken ct)
     {
         var invoice = await Db.PayableInvoices.FindOrStartAsync(message.InvoiceId, message.TenantId, ct);
-        invoice.PayToken = message.PayToken;
-        invoice.BusinessName = message.BusinessName;
-        invoice.Number = message.Number;
-        invoice.Currency = message.Currency;
-        invoice.DueDate = message.DueDate;
-        invoice.Lines = message.Lines.Select(l => new PayableLine
-        {
-            Kind = l.Kind, Description = l.Description, Quantity = l.Quantity, UnitPrice = l.UnitPrice, Amount = l.Amount,
-        }).ToList();
-        invoice.Subtotal = message.Subtotal;
-        invoice.Tax = message.Tax;
-        invoice.Total = message.Total;
-        if (message.OccurredAt >= invoice.BalanceAsOf)
-        {
-            invoice.AmountDue = message.AmountDue;
-            invoice.AmountPaid = message.Total - message.AmountDue;
-            invoice.BalanceAsOf = message.OccurredAt;
-        }
+        invoice.Apply(message);
     }
 }
 
@@ -83,9 +66,7 @@ public sealed class InvoiceVoidedConsumer(PaymentsDbContext db, IServiceProvider
     protected override async Task HandleAsync(InvoiceVoided message, CancellationToken ct)
     {
         var invoice = await Db.PayableInvoices.FindOrStartAsync(message.InvoiceId, message.TenantId, ct);
-        invoice.Status = InvoiceStatus.Void;
-        invoice.AmountDue = 0;
-        invoice.PaidAt = null;
+        invoice.MarkVoid();
     }
 }
 
@@ -93,7 +74,7 @@ internal static class PayableInvoiceExtensions
 {
     public static async Task<PayableInvoice> FindOrStartAsync(this DbSet<PayableInvoice> invoices, Guid id, Guid tenantId, CancellationToken ct)
     {
-        var invoice = await invoices.SingleOrDefaultAsync(i => i.Id == id, ct);
+        var invoice = await invoices.IgnoreQueryFilters().SingleOrDefaultAsync(i => i.Id == id && i.TenantId == tenantId, ct);
         if (invoice is null)
         {
             invoice = new PayableInvoice { Id = id, TenantId = tenantId };

@@ -1,3 +1,5 @@
+using OraServ.Contracts;
+
 namespace OraServ.Payments;
 
 /// <summary>Status names of a connected account, as the API and StripeAccountStatusChanged report them.</summary>
@@ -66,6 +68,67 @@ public sealed class PayableInvoice
     public bool Disputed { get; set; }
     /// <summary>Time of the event the balance came from; an older one does not overwrite it.</summary>
     public DateTimeOffset BalanceAsOf { get; set; }
+
+    /// <summary>A pay token as Invoicing makes them (URL-safe Base64), and short enough to be one; others are not looked up.</summary>
+    public static bool CouldBePayToken(string token) =>
+        token.Length is > 0 and <= 128 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    /// <summary>Takes in InvoiceIssued: what the page shows, and the balance at issue unless a newer one came first.</summary>
+    public void Apply(InvoiceIssued message)
+    {
+        PayToken = message.PayToken;
+        BusinessName = message.BusinessName;
+        Number = message.Number;
+        Currency = message.Currency;
+        DueDate = message.DueDate;
+        Lines = message.Lines.Select(l => new PayableLine
+        {
+            Kind = l.Kind, Description = l.Description, Quantity = l.Quantity, UnitPrice = l.UnitPrice, Amount = l.Amount,
+        }).ToList();
+        Subtotal = message.Subtotal;
+        Tax = message.Tax;
+        Total = message.Total;
+        if (message.OccurredAt >= BalanceAsOf)
+        {
+            AmountDue = message.AmountDue;
+            AmountPaid = message.Total - message.AmountDue;
+            BalanceAsOf = message.OccurredAt;
+        }
+    }
+
+    /// <summary>
+    /// Takes in the invoice as Invoicing gave it when asked by its pay token: InvoiceIssued, then the status and balance
+    /// of the time of asking, dated a millisecond after the issue. Every event after the issue is newer and replaces that
+    /// balance (events converge on the last); InvoiceIssued, when it arrives, is older and leaves it.
+    /// </summary>
+    public void Apply(IssuedInvoiceState state)
+    {
+        Apply(state.Issued);
+        if (state.Status == InvoiceStatus.Void)
+        {
+            MarkVoid();
+            return;
+        }
+        var asOf = state.Issued.OccurredAt.AddMilliseconds(1);
+        if (asOf < BalanceAsOf || Status == InvoiceStatus.Void)
+        {
+            return;
+        }
+        var paid = state.Status == InvoiceStatus.Paid;
+        Status = paid ? InvoiceStatus.Paid : InvoiceStatus.Open;
+        AmountPaid = state.AmountPaid;
+        AmountDue = paid ? 0m : state.AmountDue;
+        PaidAt = paid ? state.PaidAt : null;
+        BalanceAsOf = asOf;
+    }
+
+    /// <summary>Voided: nothing is due and nothing can be paid, whatever arrives later.</summary>
+    public void MarkVoid()
+    {
+        Status = InvoiceStatus.Void;
+        AmountDue = 0;
+        PaidAt = null;
+    }
 }
 
 public sealed class PayableLine

@@ -13,17 +13,47 @@ public sealed class PayIntents(
     IOptions<StripeSettings> stripeSettings,
     IOptions<PaymentsSettings> settings,
     TimeProvider time,
+    IssuedInvoices issued,
     ILogger<PayIntents> logger)
 {
-    /// <summary>The invoice behind a pay token; the token is the only authority, so the tenant scope comes from it.</summary>
+    /// <summary>
+    /// The invoice behind a pay token; the token is the only authority, so the tenant scope comes from it. A token not
+    /// seen yet is asked of Invoicing (the link may be opened before InvoiceIssued got here) and what it answers is kept.
+    /// </summary>
     public async Task<PayableInvoice?> FindAsync(string token, CancellationToken ct)
     {
-        var invoice = await db.PayableInvoices.IgnoreQueryFilters().SingleOrDefaultAsync(i => i.PayToken == token, ct);
+        var invoice = await db.PayableInvoices.IgnoreQueryFilters().SingleOrDefaultAsync(i => i.PayToken == token, ct)
+            ?? await FromInvoicingAsync(token, ct);
         if (invoice is not null)
         {
             tenant.Use(invoice.TenantId);
         }
         return invoice;
+    }
+
+    private async Task<PayableInvoice?> FromInvoicingAsync(string token, CancellationToken ct)
+    {
+        if (!PayableInvoice.CouldBePayToken(token) || await issued.FindAsync(token, ct) is not { } state)
+        {
+            return null;
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            var invoice = await db.PayableInvoices.FindOrStartAsync(state.Issued.InvoiceId, state.Issued.TenantId, ct);
+            invoice.Apply(state);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                logger.LogInformation("The pay link of invoice {InvoiceId} was opened before InvoiceIssued arrived; taken from Invoicing", invoice.Id);
+                return invoice;
+            }
+            catch (DbUpdateException ex) when (attempt == 1
+                && ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+            {
+                // An event, or the same link opened twice at once, stored the invoice first: applied again on top of that.
+                db.ChangeTracker.Clear();
+            }
+        }
     }
 
     public string DisplayStatus(PayableInvoice invoice) =>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using OraServ.Contracts;
 using OraServ.Messaging;
@@ -28,6 +29,15 @@ public static class PaymentsExtensions
         builder.Services.AddScoped<PayIntents>();
         builder.Services.AddScoped<PayDocuments>();
         builder.Services.AddInvoicePdfClient(ResourceNames.Payments);
+        builder.Services.AddHttpClient<IssuedInvoices>(http => http.BaseAddress = new Uri($"http://{ResourceNames.Invoicing}"));
+        // A customer waits on it: two quick retries, and an answer within seconds when Invoicing is down.
+        builder.Services.Configure<HttpStandardResilienceOptions>($"{nameof(IssuedInvoices)}-standard", o =>
+        {
+            o.Retry.MaxRetryAttempts = 2;
+            o.Retry.Delay = TimeSpan.FromMilliseconds(250);
+            o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(3);
+            o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(8);
+        });
         builder.Services.AddScoped<PaymentSettlement>();
         builder.Services.AddScoped<StripeWebhookIngest>();
         builder.Services.AddScoped<StripeEventHandler>();

@@ -14,6 +14,9 @@ namespace OraServ.ServiceDefaults;
 /// <summary>A business rule said no (an issued invoice edited, a job not completed): 409.</summary>
 public class ConflictException(string message) : Exception(message);
 
+/// <summary>Another service the request needs did not answer: 503 with Retry-After, and nothing was changed.</summary>
+public class DependencyUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
 /// <summary>A request field is wrong in a way only the domain can tell: 400 naming the field.</summary>
 public class FieldException(string field, string message) : Exception(message)
 {
@@ -33,6 +36,7 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
                 Title = "One or more validation errors occurred.",
             },
             ConflictException c => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = c.Message },
+            DependencyUnavailableException d => new ProblemDetails { Status = StatusCodes.Status503ServiceUnavailable, Title = "Service unavailable", Detail = d.Message },
             BadHttpRequestException { InnerException: JsonException json } => new HttpValidationProblemDetails(
                 new Dictionary<string, string[]> { [JsonField(json.Path)] = ["Not a valid value here (wrong type, out of range or malformed JSON)."] })
             {
@@ -105,7 +109,8 @@ public static class ApiDefaultsExtensions
     {
         builder.AddOraServAuthentication();
         builder.Services.AddAuthorizationBuilder().AddPolicy(ServiceTokens.DocumentsPolicy, p =>
-            p.RequireClaim(OraServClaims.TenantId).RequireRole(Roles.Owner, Roles.Dispatcher, ServiceTokens.Role));
+            p.RequireClaim(OraServClaims.TenantId).RequireRole(Roles.Owner, Roles.Dispatcher, ServiceTokens.Role))
+            .AddPolicy(ServiceTokens.ServicesPolicy, p => p.RequireRole(ServiceTokens.Role));
         builder.Services.AddExceptionHandler<DomainExceptionHandler>();
         builder.Services.AddProblemDetails();
         // A body that does not bind (a string for a number, malformed JSON) throws in every environment, so the handler

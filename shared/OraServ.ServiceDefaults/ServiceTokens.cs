@@ -14,7 +14,14 @@ public static class ServiceTokens
     /// <summary>Reading an invoice document: owners, dispatchers, and services acting for the tenant.</summary>
     public const string DocumentsPolicy = "documents";
 
+    /// <summary>A call from another service that names no tenant of its own: a lookup by a pay token, which names it.</summary>
+    public const string ServicesPolicy = "services";
+
     private static readonly JsonWebTokenHandler Handler = new();
+
+    /// <summary>A token for a call made for no one tenant: its tenant is the empty id, which no tenant has.</summary>
+    public static string CreateForNoTenant(TokenSettings settings, string service, TimeProvider time) =>
+        Create(settings, Guid.Empty, service, time);
 
     public static string Create(TokenSettings settings, Guid tenantId, string service, TimeProvider time)
     {

@@ -20,7 +20,7 @@ namespace OraServ.FunctionalTests;
 [Collection(MoneyPathCollection.Name)]
 public sealed partial class AccessSweepTests(MoneyPathFixture fixture) : IAsyncLifetime
 {
-    private static readonly string[] StaffPolicies = [Roles.DispatcherPolicy, Roles.OwnerPolicy, ServiceTokens.DocumentsPolicy];
+    private static readonly string[] StaffPolicies = [Roles.DispatcherPolicy, Roles.OwnerPolicy, ServiceTokens.DocumentsPolicy, ServiceTokens.ServicesPolicy];
     private readonly SweptServices _services = new(fixture);
 
     public Task InitializeAsync() => _services.InitializeAsync();
@@ -82,7 +82,8 @@ public sealed partial class AccessSweepTests(MoneyPathFixture fixture) : IAsyncL
         {
             using var http = client();
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(tenantB, Roles.Owner));
-            foreach (var route in AuthenticatedRoutes(services).Where(r => r.HasIdParameter))
+            // A route for services alone refuses any tenant's token (the technician sweep shows it).
+            foreach (var route in AuthenticatedRoutes(services).Where(r => r.HasIdParameter && !r.Policies.Contains(ServiceTokens.ServicesPolicy)))
             {
                 foreach (var id in ids)
                 {
@@ -122,7 +123,8 @@ public sealed partial class AccessSweepTests(MoneyPathFixture fixture) : IAsyncL
         services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null)
             .Where(e => e.RoutePattern.RawText?.StartsWith("/api", StringComparison.Ordinal) == true
-                || e.RoutePattern.RawText?.StartsWith("/hubs", StringComparison.Ordinal) == true)
+                || e.RoutePattern.RawText?.StartsWith("/hubs", StringComparison.Ordinal) == true
+                || e.RoutePattern.RawText?.StartsWith("/internal", StringComparison.Ordinal) == true)
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
                 .Select(method => new SweptRoute(method, e.RoutePattern.RawText!,
                     [.. e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>()])));

@@ -34,13 +34,15 @@ public sealed class SweptServices(MoneyPathFixture fixture) : IAsyncLifetime
         _emulator = StripeEmulatorApp.Create(["--urls", "http://127.0.0.1:0"]);
         await _emulator.StartAsync();
         EmulatorUrl = _emulator.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        Payments = new ServiceFactory<PaymentsDbContext>(fixture.Servers, ResourceNames.PaymentsDb, settings: new Dictionary<string, string>
-        {
-            ["Stripe:SecretKey"] = StripeKey,
-            ["Stripe:PublishableKey"] = "pk_test_sweep",
-            ["Stripe:WebhookSecrets:0"] = "whsec_sweep",
-            ["Stripe:ApiBase"] = EmulatorUrl,
-        });
+        Payments = new ServiceFactory<PaymentsDbContext>(fixture.Servers, ResourceNames.PaymentsDb,
+            services => services.AddHttpClient<IssuedInvoices>().ConfigurePrimaryHttpMessageHandler(() => fixture.Invoicing.Server.CreateHandler()),
+            new Dictionary<string, string>
+            {
+                ["Stripe:SecretKey"] = StripeKey,
+                ["Stripe:PublishableKey"] = "pk_test_sweep",
+                ["Stripe:WebhookSecrets:0"] = "whsec_sweep",
+                ["Stripe:ApiBase"] = EmulatorUrl,
+            });
         Notifications = new ServiceFactory<NotificationsDbContext>(fixture.Servers, ResourceNames.NotificationsDb);
         Automation = new ServiceFactory<AutomationDbContext>(fixture.Servers, ResourceNames.AutomationDb);
         await Payments.MigrateAsync();

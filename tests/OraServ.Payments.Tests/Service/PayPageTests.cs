@@ -130,4 +130,78 @@ public sealed class PayPageTests : IAsyncLifetime
         var payment = await _payments.InTenantAsync(tenant, db => db.Payments.SingleAsync());
         Assert.Equal(("visa", "4242"), (payment.CardBrand, payment.CardLast4));
     }
+
+    [Fact]
+    public async Task A_pay_link_opened_before_InvoiceIssued_arrived_shows_the_invoice_as_Invoicing_has_it_and_the_late_event_changes_nothing()
+    {
+        var tenant = Guid.CreateVersion7();
+        await _payments.ConnectAsync(tenant);
+        var issued = Issued(tenant, 86.40m, "INV-000050");
+        // Issued, then 20.00 paid in cash, before Payments heard of it.
+        _payments.Invoicing.Issued[issued.PayToken] = new IssuedInvoiceState { Issued = issued, Status = "open", AmountPaid = 20m, AmountDue = 66.40m };
+
+        var view = await _payments.Http.GetFromJsonAsync<PayView>($"/api/pay/{issued.PayToken}");
+        var intent = await _payments.IntentAsync(issued.PayToken);
+
+        Assert.Equal(("Acme Plumbing", "INV-000050", 86.40m, 20m, 66.40m, "open", true),
+            (view!.BusinessName, view.InvoiceNumber, view.Total, view.AmountPaid, view.AmountDue, view.Status, view.CanPay));
+        Assert.Equal([new PayLineView("labor", "Fix sink", 2, 40m, 80m)], view.Lines);
+        Assert.Equal((66.40m, "USD"), (intent.Amount, intent.Currency.ToUpperInvariant()));
+        // Asked once, by a service token that names no tenant; later requests find the invoice in Payments.
+        var asked = Assert.Single(_payments.Invoicing.PayTokenRequests);
+        Assert.Equal((issued.PayToken, Guid.Empty.ToString(), "service"), (asked.PayToken, asked.TenantId, asked.Role));
+
+        // InvoiceIssued arrives after all: it is older than the balance shown, which stays.
+        await _payments.PublishAsync(issued);
+        await WaitForInboxAsync(issued.EventId);
+        var late = await _payments.Http.GetFromJsonAsync<PayView>($"/api/pay/{issued.PayToken}");
+        Assert.Equal((20m, 66.40m, "open"), (late!.AmountPaid, late.AmountDue, late.Status));
+
+        // What happens after it is newer, and shows.
+        await _payments.PublishAsync(new InvoiceBalanceChanged { TenantId = tenant, InvoiceId = issued.InvoiceId, AmountPaid = 86.40m, AmountDue = 0m, Currency = "USD", Status = "paid" });
+        var paid = await WaitForViewAsync(issued.PayToken, v => v.Status == "paid");
+        Assert.Equal((86.40m, 0m, false), (paid.AmountPaid, paid.AmountDue, paid.CanPay));
+        Assert.Single(_payments.Invoicing.PayTokenRequests);
+    }
+
+    [Fact]
+    public async Task A_pay_link_of_an_invoice_voided_before_Payments_heard_of_it_shows_it_void_and_takes_no_payment()
+    {
+        var tenant = Guid.CreateVersion7();
+        await _payments.ConnectAsync(tenant);
+        var issued = Issued(tenant, 86.40m, "INV-000051");
+        _payments.Invoicing.Issued[issued.PayToken] = new IssuedInvoiceState { Issued = issued, Status = "void", AmountPaid = 0m, AmountDue = 0m };
+
+        var view = await _payments.Http.GetFromJsonAsync<PayView>($"/api/pay/{issued.PayToken}");
+        using var intent = await _payments.Http.PostAsync($"/api/pay/{issued.PayToken}/intent", null);
+
+        Assert.Equal(("INV-000051", "void", 0m, false), (view!.InvoiceNumber, view.Status, view.AmountDue, view.CanPay));
+        Assert.Equal(HttpStatusCode.Conflict, intent.StatusCode);
+        Assert.Equal(0, await _payments.InTenantAsync(tenant, db => db.PaymentIntents.CountAsync()));
+    }
+
+    [Fact]
+    public async Task A_pay_link_Payments_has_not_seen_while_Invoicing_is_down_answers_503_keeps_nothing_and_works_once_it_is_back()
+    {
+        var tenant = Guid.CreateVersion7();
+        var issued = Issued(tenant, 86.40m, "INV-000052");
+        _payments.Invoicing.Issued[issued.PayToken] = new IssuedInvoiceState { Issued = issued, Status = "open", AmountPaid = 0m, AmountDue = 86.40m };
+        _payments.Invoicing.Answering = false;
+
+        using var down = await _payments.Http.GetAsync($"/api/pay/{issued.PayToken}");
+        var stored = await _payments.InTenantAsync(tenant, db => db.PayableInvoices.CountAsync());
+        _payments.Invoicing.Answering = true;
+        using var back = await _payments.Http.GetAsync($"/api/pay/{issued.PayToken}");
+        // Not the shape of a pay token: refused without asking Invoicing.
+        using var odd = await _payments.Http.GetAsync("/api/pay/not%20a%20token");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        Assert.Equal("application/problem+json", down.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(down.Headers.RetryAfter);
+        Assert.Equal(0, stored);
+        Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        Assert.Equal("INV-000052", (await back.Content.ReadFromJsonAsync<PayView>())!.InvoiceNumber);
+        Assert.Equal(HttpStatusCode.NotFound, odd.StatusCode);
+        Assert.DoesNotContain(_payments.Invoicing.PayTokenRequests, r => r.PayToken == "not a token");
+    }
 }

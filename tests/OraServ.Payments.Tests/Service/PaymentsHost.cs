@@ -114,7 +114,11 @@ public sealed class PaymentsHost : IAsyncDisposable
             {
                 web.UseSetting(key, value);
             }
-            web.ConfigureServices(services => services.AddHttpClient<InvoicePdfClient>().ConfigurePrimaryHttpMessageHandler(() => Invoicing));
+            web.ConfigureServices(services =>
+            {
+                services.AddHttpClient<InvoicePdfClient>().ConfigurePrimaryHttpMessageHandler(() => Invoicing);
+                services.AddHttpClient<IssuedInvoices>().ConfigurePrimaryHttpMessageHandler(() => Invoicing);
+            });
             if (_services is not null)
             {
                 web.ConfigureServices(_services);
