@@ -18,7 +18,18 @@ public sealed class StepStats(string name)
     private long _lastSuccess;
 
     /// <summary>When the step's arrivals began (Stopwatch timestamp): the achieved throughput counts from here to the last success.</summary>
-    public long Started { get; set; }
+    public long Started
+    {
+        get;
+        set
+        {
+            field = value;
+            StartedAt = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(value);
+        }
+    }
+
+    /// <summary>The same moment by the clock, to find a slow second in the servers' logs.</summary>
+    public DateTimeOffset StartedAt { get; private set; }
 
     public int Succeeded => _latencies.Count;
 
@@ -111,7 +122,7 @@ public sealed class StepStats(string name)
         var text = new StringBuilder();
         foreach (var s in steps.Where(s => !s._timeline.IsEmpty))
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{s.Name}, by second of arrival (p50 / p99 / max ms):");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{s.Name}, by second of arrival from {s.StartedAt:HH:mm:ss} UTC (p50 / p99 / max ms):");
             foreach (var second in s._timeline.GroupBy(t => (int)Math.Floor(t.Second)).OrderBy(g => g.Key))
             {
                 var sorted = second.Select(t => t.Milliseconds).Order().ToArray();
