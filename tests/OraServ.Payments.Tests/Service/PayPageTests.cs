@@ -36,6 +36,17 @@ public sealed class PayPageTests : IAsyncLifetime
         PayUrl = "http://127.0.0.1/pay/unused",
     };
 
+    /// <summary>An invoice Invoicing issued and holds with the status and amount paid given, that Payments has not heard of.</summary>
+    private InvoiceIssued KnownOnlyToInvoicing(Guid tenant, string number, string status, decimal amountPaid)
+    {
+        var issued = Issued(tenant, 86.40m, number);
+        _payments.Invoicing.Issued[issued.PayToken] = new IssuedInvoiceState
+        {
+            Issued = issued, Status = status, AmountPaid = amountPaid, AmountDue = status == "void" ? 0m : issued.Total - amountPaid,
+        };
+        return issued;
+    }
+
     /// <summary>Polls until <paramref name="done"/> holds: Invoicing's events reach Payments through RabbitMQ, a moment later.</summary>
     private static async Task EventuallyAsync(string what, Func<Task<bool>> done)
     {
@@ -136,9 +147,8 @@ public sealed class PayPageTests : IAsyncLifetime
     {
         var tenant = Guid.CreateVersion7();
         await _payments.ConnectAsync(tenant);
-        var issued = Issued(tenant, 86.40m, "INV-000050");
         // Issued, then 20.00 paid in cash, before Payments heard of it.
-        _payments.Invoicing.Issued[issued.PayToken] = new IssuedInvoiceState { Issued = issued, Status = "open", AmountPaid = 20m, AmountDue = 66.40m };
+        var issued = KnownOnlyToInvoicing(tenant, "INV-000050", "open", amountPaid: 20m);
 
         var view = await _payments.Http.GetFromJsonAsync<PayView>($"/api/pay/{issued.PayToken}");
         var intent = await _payments.IntentAsync(issued.PayToken);
@@ -169,8 +179,7 @@ public sealed class PayPageTests : IAsyncLifetime
     {
         var tenant = Guid.CreateVersion7();
         await _payments.ConnectAsync(tenant);
-        var issued = Issued(tenant, 86.40m, "INV-000051");
-        _payments.Invoicing.Issued[issued.PayToken] = new IssuedInvoiceState { Issued = issued, Status = "void", AmountPaid = 0m, AmountDue = 0m };
+        var issued = KnownOnlyToInvoicing(tenant, "INV-000051", "void", amountPaid: 0m);
 
         var view = await _payments.Http.GetFromJsonAsync<PayView>($"/api/pay/{issued.PayToken}");
         using var intent = await _payments.Http.PostAsync($"/api/pay/{issued.PayToken}/intent", null);
@@ -184,8 +193,7 @@ public sealed class PayPageTests : IAsyncLifetime
     public async Task A_pay_link_Payments_has_not_seen_while_Invoicing_is_down_answers_503_keeps_nothing_and_works_once_it_is_back()
     {
         var tenant = Guid.CreateVersion7();
-        var issued = Issued(tenant, 86.40m, "INV-000052");
-        _payments.Invoicing.Issued[issued.PayToken] = new IssuedInvoiceState { Issued = issued, Status = "open", AmountPaid = 0m, AmountDue = 86.40m };
+        var issued = KnownOnlyToInvoicing(tenant, "INV-000052", "open", amountPaid: 0m);
         _payments.Invoicing.Answering = false;
 
         using var down = await _payments.Http.GetAsync($"/api/pay/{issued.PayToken}");
