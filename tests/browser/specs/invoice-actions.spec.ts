@@ -71,6 +71,35 @@ test('Recording manual payments pays an invoice off; voiding another closes its 
   }).toPass({ timeout: 30_000 });
 });
 
+test('The terms a dispatcher picks on a draft stay picked while the business\'s defaults are still loading', async () => {
+  const page = await signedIn.newPage();
+  const job = await (await page.request.post('/api/jobs', {
+    data: { clientId: client.id, title: 'Faucet repair', lineItems: [{ kind: 'service', description: 'Kitchen faucet cartridge', quantity: 1, unitPrice: 140 }] },
+  })).json();
+  expect((await page.request.post(`/api/jobs/${job.id}/complete`, { data: {} })).ok()).toBe(true);
+  const draft = await (await page.request.post('/api/invoices', { data: { jobId: job.id } })).json();
+
+  // The business's settings (its default terms) answer only after the dispatcher has picked Net 15.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/invoices/settings', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(`/invoices/${draft.id}`);
+  const net15 = page.getByRole('radio', { name: 'Net 15' });
+  await net15.check();
+  const settingsAnswered = page.waitForResponse('**/api/invoices/settings');
+  release();
+  await settingsAnswered;
+  await expect(page.getByTestId('due-preview')).toContainText('Due ');
+  await expect(net15).toBeChecked();
+
+  await page.getByRole('button', { name: 'Send invoice' }).click();
+  await expect(page.getByRole('heading', { level: 1 }).getByText('Open', { exact: true })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Summary' }).getByText('Net 15', { exact: true })).toBeVisible();
+});
+
 test('The pages pass an automated WCAG 2.1 AA audit and work from the keyboard', async () => {
   const page = await signedIn.newPage();
   const invoice = await sentInvoice(page.request, client.id, 80);

@@ -246,19 +246,15 @@ function SendPanel({ invoice, onSent }: { invoice: Invoice; onSent: (invoice: In
   const { me } = useSession();
   const { navigate } = useRouter();
   const settings = useLoad(() => invoicing.settings(), []);
-  const [terms, setTerms] = useState<Terms | 'date'>('net_30');
+  // The user's choice, once made; until then the draft's terms or the business's default, whichever has loaded. Derived,
+  // not copied into state by an effect: an effect still pending when the first click lands would put the default back.
+  const [chosen, setChosen] = useState<Terms | 'date' | null>(null);
   const [date, setDate] = useState('');
-  const [touched, setTouched] = useState(false);
   const action = useAction();
   const remove = useAction();
   const today = todayIn(me?.timeZone ?? 'UTC');
-
-  useEffect(() => {
-    if (touched) return;
-    const fromInvoice = invoice.terms in termsDays ? (invoice.terms as Terms) : undefined;
-    const preferred = fromInvoice ?? settings.data?.defaultTerms;
-    if (preferred) setTerms(preferred);
-  }, [settings.data, invoice.terms, touched]);
+  const fromInvoice = invoice.terms in termsDays ? (invoice.terms as Terms) : undefined;
+  const terms: Terms | 'date' = chosen ?? fromInvoice ?? settings.data?.defaultTerms ?? 'net_30';
 
   const dueDate = terms === 'date' ? date : addDays(today, termsDays[terms]);
 
@@ -282,10 +278,7 @@ function SendPanel({ invoice, onSent }: { invoice: Invoice; onSent: (invoice: In
                   name="terms"
                   value={t}
                   checked={terms === t}
-                  onChange={() => {
-                    setTouched(true);
-                    setTerms(t);
-                  }}
+                  onChange={() => setChosen(t)}
                 />
                 <span>{termsLabels[t]}</span>
               </label>
@@ -296,10 +289,7 @@ function SendPanel({ invoice, onSent }: { invoice: Invoice; onSent: (invoice: In
                 name="terms"
                 value="date"
                 checked={terms === 'date'}
-                onChange={() => {
-                  setTouched(true);
-                  setTerms('date');
-                }}
+                onChange={() => setChosen('date')}
               />
               <span>On a date</span>
             </label>
