@@ -7,6 +7,9 @@ namespace OraServ.Messaging;
 /// <summary>How every service and the gateway connect to PostgreSQL.</summary>
 public static class DatabaseConnections
 {
+    /// <summary>How many connections a service's pool keeps open once opened, when its connection string does not say.</summary>
+    public const int KeptConnections = 10;
+
     /// <summary>
     /// The connection string with Npgsql's automatic statement preparation on and the pool's session reset off, each
     /// unless the connection string sets it. The services run the same few dozen statements all day: prepared once per
@@ -14,6 +17,13 @@ public static class DatabaseConnections
     /// (no SET, LISTEN, advisory locks or temporary tables outside a transaction), so the DISCARD ALL that Npgsql sends
     /// before a pooled connection is used again only cost a round of work, and would drop the prepared statements.
     /// Behind a pooler in transaction mode (PgBouncer), set Max Auto Prepare=0 in the connection string.
+    /// <para>
+    /// The pool also keeps up to <see cref="KeptConnections"/> connections open once it has opened them (Minimum Pool
+    /// Size, unless set). Npgsql's default of 0 lets its pruning close every connection idle through most of the
+    /// last five minutes, so the next burst opens them again, all at once: a fork, a SCRAM login and the statements
+    /// prepared again on each, on the machine the burst already keeps busy. Measured on the local run, those openings
+    /// were the requests' rare stalls of 0.2-0.6 s (docs/benchmarks.md).
+    /// </para>
     /// </summary>
     public static string Tuned(string connectionString)
     {
@@ -32,6 +42,10 @@ public static class DatabaseConnections
         if (!given.Contains("NoResetOnClose"))
         {
             tuned.NoResetOnClose = true;
+        }
+        if (!given.Contains("MinimumPoolSize") && !given.Contains("MinPoolSize"))
+        {
+            tuned.MinPoolSize = Math.Min(KeptConnections, tuned.MaxPoolSize);
         }
         return tuned.ConnectionString;
     }

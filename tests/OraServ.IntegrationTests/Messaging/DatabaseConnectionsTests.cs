@@ -40,14 +40,52 @@ public sealed class DatabaseConnectionsTests
         }
     }
 
+    [Fact]
+    public async Task Connections_a_burst_opened_stay_open_through_the_pools_pruning()
+    {
+        var servers = await TestServers.SharedAsync();
+        var name = $"kept-{Guid.NewGuid():N}";
+        // Pruning every second over a 2 s window instead of every 10 s over 5 minutes: the same rule, sooner.
+        var connectionString = DatabaseConnections.Tuned(servers.ConnectionString("postgres")
+            + $";Application Name={name};Connection Idle Lifetime=2;Connection Pruning Interval=1");
+        await using var source = NpgsqlDataSource.Create(connectionString);
+
+        // A burst needs four connections at once; then they all sit idle.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => source.OpenConnectionAsync().AsTask()));
+        var opened = burst.Select(c => c.ProcessID).Order().ToArray();
+        foreach (var connection in burst)
+        {
+            await connection.DisposeAsync();
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        await using var watcher = new NpgsqlConnection(servers.ConnectionString("postgres"));
+        await watcher.OpenAsync();
+        await using var backends = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE application_name = @name ORDER BY pid", watcher);
+        backends.Parameters.AddWithValue("name", name);
+        var open = new List<int>();
+        await using (var reader = await backends.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                open.Add(reader.GetInt32(0));
+            }
+        }
+        Assert.Equal(opened, open);
+    }
+
+    [Fact]
+    public void A_pool_smaller_than_what_it_keeps_keeps_all_it_may_open() =>
+        Assert.Equal(3, new NpgsqlConnectionStringBuilder(DatabaseConnections.Tuned("Host=127.0.0.1;Database=x;Maximum Pool Size=3")).MinPoolSize);
+
     [Theory]
-    [InlineData("Host=127.0.0.1;Database=x;Max Auto Prepare=0;No Reset On Close=false")]
-    [InlineData("Host=127.0.0.1;Database=x;maxautoprepare=0;NoResetOnClose=false")]
+    [InlineData("Host=127.0.0.1;Database=x;Max Auto Prepare=0;No Reset On Close=false;Minimum Pool Size=0")]
+    [InlineData("Host=127.0.0.1;Database=x;maxautoprepare=0;NoResetOnClose=false;MinPoolSize=0")]
     public void What_the_connection_string_sets_itself_is_kept(string connectionString)
     {
         var tuned = new NpgsqlConnectionStringBuilder(DatabaseConnections.Tuned(connectionString));
 
-        Assert.Equal((0, false), (tuned.MaxAutoPrepare, tuned.NoResetOnClose));
+        Assert.Equal((0, false, 0), (tuned.MaxAutoPrepare, tuned.NoResetOnClose, tuned.MinPoolSize));
     }
 
     [Theory]
