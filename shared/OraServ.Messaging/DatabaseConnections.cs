@@ -8,7 +8,7 @@ namespace OraServ.Messaging;
 public static class DatabaseConnections
 {
     /// <summary>How many connections a service's pool keeps open once opened, when its connection string does not say.</summary>
-    public const int KeptConnections = 10;
+    public const int KeptConnections = 20;
 
     /// <summary>
     /// The connection string with Npgsql's automatic statement preparation on and the pool's session reset off, each
@@ -19,10 +19,11 @@ public static class DatabaseConnections
     /// Behind a pooler in transaction mode (PgBouncer), set Max Auto Prepare=0 in the connection string.
     /// <para>
     /// The pool also keeps up to <see cref="KeptConnections"/> connections open once it has opened them (Minimum Pool
-    /// Size, unless set). Npgsql's default of 0 lets its pruning close every connection idle through most of the
-    /// last five minutes, so the next burst opens them again, all at once: a fork, a SCRAM login and the statements
-    /// prepared again on each, on the machine the burst already keeps busy. Measured on the local run, those openings
-    /// were the requests' rare stalls of 0.2-0.6 s (docs/benchmarks.md).
+    /// Size, unless set). With Npgsql's default of 0, every five minutes its pruning closes as many connections as were
+    /// idle in the median of the last thirty ten-second samples, often all of them, even in the middle of a burst; the
+    /// burst then opens them again, several at once: a fork, a login and the statements prepared again on each,
+    /// on the cores the burst already keeps busy. On the local run at 50 sends a second Invoicing used up to 17; the
+    /// pruning's reopenings were the requests' rare stalls of 0.3-0.6 s (docs/benchmarks.md, 2026-12-07).
     /// </para>
     /// </summary>
     public static string Tuned(string connectionString)
