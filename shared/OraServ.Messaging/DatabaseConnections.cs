@@ -22,8 +22,8 @@ public static class DatabaseConnections
     /// Size, unless set). With Npgsql's default of 0, every five minutes its pruning closes as many connections as were
     /// idle in the median of the last thirty ten-second samples, often all of them, even in the middle of a burst; the
     /// burst then opens them again, several at once: a fork, a login and the statements prepared again on each,
-    /// on the cores the burst already keeps busy. On the local run at 50 sends a second Invoicing used up to 17; the
-    /// pruning's reopenings were the requests' rare stalls of 0.3-0.6 s (docs/benchmarks.md, 2026-12-07).
+    /// on the cores the burst already keeps busy. On the local run at 50 sends a second Invoicing used up to 17, and both
+    /// stalls of 14 runs (0.27 and 0.46 s) fell on the pruning's reopenings (docs/benchmarks.md, 2026-12-07).
     /// </para>
     /// </summary>
     public static string Tuned(string connectionString)
